@@ -1,0 +1,38 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "ModelZoo",
+    products: [
+        .library(name: "ModelZoo", targets: ["ZooHDF5", "ZooTensor", "ZooLayers", "ZooModels", "ZooKeras", "ZooCLI"]),
+        .executable(name: "zoo", targets: ["zoo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "ZooHDF5", dependencies: ["CHDF5"]),
+        .target(name: "ZooTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "ZooLayers", dependencies: ["ZooTensor"]),
+        .target(name: "ZooModels", dependencies: ["ZooLayers"]),
+        .target(name: "ZooKeras", dependencies: [
+            "ZooHDF5", "ZooLayers", "ZooModels",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        .target(name: "ZooCLI", dependencies: [
+            "ZooKeras", "ZooModels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "zoo", dependencies: ["ZooCLI"]),
+        .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ZooTensorTests", dependencies: ["ZooTensor"]),
+        .testTarget(name: "ZooModelsTests", dependencies: ["ZooModels"]),
+        .testTarget(name: "ZooKerasTests", dependencies: ["ZooKeras", "ZooModels"]),
+        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI"]),
+    ]
+)

@@ -1,0 +1,121 @@
+import Foundation
+
+/// RFC 1321 MD5, used only to verify downloaded weight files against the
+/// hashes Keras publishes (not for security).
+public struct MD5 {
+    private var state: (UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476)
+    private var buffer = [UInt8](repeating: 0, count: 64)
+    private var buffered = 0
+    private var length: UInt64 = 0  // total bytes fed in
+
+    private static let s: [UInt32] = [
+        7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
+        5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
+        4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+        6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+    ]
+    // K[i] = floor(abs(sin(i + 1)) * 2^32), tabulated as in the RFC.
+    private static let k: [UInt32] = [
+        0xd76a_a478, 0xe8c7_b756, 0x2420_70db, 0xc1bd_ceee, 0xf57c_0faf, 0x4787_c62a, 0xa830_4613, 0xfd46_9501,
+        0x6980_98d8, 0x8b44_f7af, 0xffff_5bb1, 0x895c_d7be, 0x6b90_1122, 0xfd98_7193, 0xa679_438e, 0x49b4_0821,
+        0xf61e_2562, 0xc040_b340, 0x265e_5a51, 0xe9b6_c7aa, 0xd62f_105d, 0x0244_1453, 0xd8a1_e681, 0xe7d3_fbc8,
+        0x21e1_cde6, 0xc337_07d6, 0xf4d5_0d87, 0x455a_14ed, 0xa9e3_e905, 0xfcef_a3f8, 0x676f_02d9, 0x8d2a_4c8a,
+        0xfffa_3942, 0x8771_f681, 0x6d9d_6122, 0xfde5_380c, 0xa4be_ea44, 0x4bde_cfa9, 0xf6bb_4b60, 0xbebf_bc70,
+        0x289b_7ec6, 0xeaa1_27fa, 0xd4ef_3085, 0x0488_1d05, 0xd9d4_d039, 0xe6db_99e5, 0x1fa2_7cf8, 0xc4ac_5665,
+        0xf429_2244, 0x432a_ff97, 0xab94_23a7, 0xfc93_a039, 0x655b_59c3, 0x8f0c_cc92, 0xffef_f47d, 0x8584_5dd1,
+        0x6fa8_7e4f, 0xfe2c_e6e0, 0xa301_4314, 0x4e08_11a1, 0xf753_7e82, 0xbd3a_f235, 0x2ad7_d2bb, 0xeb86_d391,
+    ]
+
+    public init() {}
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        length &+= UInt64(bytes.count)
+        var offset = 0
+        if buffered > 0 {
+            let n = min(64 - buffered, bytes.count)
+            for i in 0..<n { buffer[buffered + i] = bytes[i] }
+            buffered += n
+            offset = n
+            guard buffered == 64 else { return }
+            buffer.withUnsafeBytes { compress($0) }
+            buffered = 0
+        }
+        // Whole blocks straight from the caller's memory: this is the hot path for large files.
+        while bytes.count - offset >= 64 {
+            compress(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 64]))
+            offset += 64
+        }
+        for i in offset..<bytes.count { buffer[buffered] = bytes[i]; buffered += 1 }
+    }
+
+    public mutating func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// Pads, returns the digest as lowercase hex; the hasher must not be reused afterwards.
+    public mutating func finalize() -> String {
+        let bitLength = length &* 8
+        var padding: [UInt8] = [0x80]
+        let padTo = (buffered + 1) <= 56 ? 56 : 120
+        padding += [UInt8](repeating: 0, count: padTo - buffered - 1)
+        for i in 0..<8 { padding.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
+        let savedLength = length
+        update(padding)
+        length = savedLength
+        precondition(buffered == 0)
+        let digits = Array("0123456789abcdef")
+        var out = ""
+        for word in [state.0, state.1, state.2, state.3] {
+            for i in 0..<4 {  // MD5 emits each word little-endian
+                let byte = Int(UInt8(truncatingIfNeeded: word >> (8 * UInt32(i))))
+                out.append(digits[byte >> 4])
+                out.append(digits[byte & 15])
+            }
+        }
+        return out
+    }
+
+    public static func hex(of data: [UInt8]) -> String {
+        var md5 = MD5()
+        md5.update(data)
+        return md5.finalize()
+    }
+
+    /// Streams the file in 1 MiB chunks so multi-hundred-MB weight files are never fully in memory.
+    public static func hex(ofFile path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+        }
+        defer { try? handle.close() }
+        var md5 = MD5()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            chunk.withUnsafeBytes { md5.update($0) }
+        }
+        return md5.finalize()
+    }
+
+    private mutating func compress(_ block: UnsafeRawBufferPointer) {
+        // Stack scratch space: a heap array per 64-byte block would dominate the cost on large files.
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { m in
+            for i in 0..<16 {
+                m[i] = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+            }
+            var (a, b, c, d) = state
+            for i in 0..<64 {
+                var f: UInt32
+                let g: Int
+                switch i {
+                case 0..<16: f = (b & c) | (~b & d); g = i
+                case 16..<32: f = (d & b) | (~d & c); g = (5 * i + 1) & 15
+                case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) & 15
+                default: f = c ^ (b | ~d); g = (7 * i) & 15
+                }
+                f = f &+ a &+ MD5.k[i] &+ m[g]
+                a = d; d = c; c = b
+                b = b &+ ((f << MD5.s[i]) | (f >> (32 - MD5.s[i])))
+            }
+            state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d)
+        }
+    }
+}

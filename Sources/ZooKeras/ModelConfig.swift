@@ -1,0 +1,188 @@
+import Foundation
+import ZooLayers
+import ZooTensor
+
+/// Builds a `Model` from a Keras model config (`model.to_json()`, the `model_config` attribute of
+/// a full-model .h5, or `config.json` in a .keras archive), for the supported layer classes.
+/// Both the tf-keras form (`inbound_nodes: [[["layer", 0, 0, {}]]]`) and the Keras 3 form
+/// (`inbound_nodes: [{"args": [{"class_name": "__keras_tensor__", ...}]}]`) are read.
+/// Nothing in a config is ever executed: Lambda layers and custom objects are refused by name.
+public func modelFromConfig(_ json: String, file: String) throws -> Model {
+    guard let root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+        throw KerasImportError.badConfig(file: file, reason: "not a JSON object")
+    }
+    let className = root["class_name"] as? String ?? ""
+    guard let config = root["config"] as? [String: Any], let layers = config["layers"] as? [[String: Any]] else {
+        throw KerasImportError.badConfig(file: file, reason: "no config.layers list (class \(className))")
+    }
+    let model = Model(name: config["name"] as? String ?? "model")
+    var previous: String? = nil
+    for spec in layers {
+        let cls = spec["class_name"] as? String ?? "?"
+        let lc = spec["config"] as? [String: Any] ?? [:]
+        guard let name = (spec["name"] as? String) ?? (lc["name"] as? String) else {
+            throw KerasImportError.badConfig(file: file, reason: "a \(cls) layer has no name")
+        }
+        if cls == "InputLayer" {
+            let shape = (lc["batch_input_shape"] ?? lc["batch_shape"]) as? [Any] ?? []
+            let dims = shape.dropFirst().compactMap { $0 as? Int }
+            guard dims.count == shape.count - 1, !dims.isEmpty else {
+                throw KerasImportError.badConfig(file: file, reason: "input \(name) has no fixed shape (\(shape))")
+            }
+            try model.input(name, shape: dims)
+            previous = name
+            continue
+        }
+        var inputs = try inboundLayers(spec["inbound_nodes"], layer: name, file: file)
+        if className == "Sequential" {
+            if model.nodes.isEmpty {
+                // A Sequential config without an InputLayer keeps the shape on its first layer.
+                let shape = (lc["batch_input_shape"] ?? lc["batch_shape"]) as? [Any] ?? []
+                let dims = shape.dropFirst().compactMap { $0 as? Int }
+                guard !dims.isEmpty else { throw KerasImportError.badConfig(file: file, reason: "no input shape") }
+                previous = try model.input("input_1", shape: dims)
+            }
+            inputs = [previous!]
+        }
+        let layer = try makeLayer(cls, name: name, config: lc, file: file)
+        do {
+            previous = try model(layer, inputs)
+        } catch {
+            throw KerasImportError.badConfig(file: file, reason: "\(error)")
+        }
+    }
+    guard model.nodes.count > 1 else { throw KerasImportError.badConfig(file: file, reason: "the model has no layers") }
+    if let outputs = config["output_layers"] as? [Any], let first = outputs.first as? [Any],
+       let out = first.first as? String, out != model.nodes.last!.layer.name {
+        throw KerasImportError.badConfig(file: file, reason: "output \(out) is not the last layer; only single-output chains ending in their output are supported")
+    }
+    return model
+}
+
+private func inboundLayers(_ nodes: Any?, layer: String, file: String) throws -> [String] {
+    guard let nodes = nodes as? [Any], let node = nodes.first else { return [] }
+    if nodes.count > 1 {
+        throw KerasImportError.badConfig(file: file, reason: "layer \(layer) is shared (called \(nodes.count) times); not supported")
+    }
+    if let legacy = node as? [Any] {
+        return legacy.compactMap { ($0 as? [Any])?.first as? String }
+    }
+    // Keras 3: find every keras_history in the call's args.
+    var found: [String] = []
+    func walk(_ v: Any) {
+        if let d = v as? [String: Any] {
+            if let c = d["config"] as? [String: Any], let h = c["keras_history"] as? [Any], let n = h.first as? String {
+                found.append(n)
+            } else {
+                d.values.forEach(walk)
+            }
+        } else if let a = v as? [Any] {
+            a.forEach(walk)
+        }
+    }
+    walk((node as? [String: Any])?["args"] ?? [])
+    return found
+}
+
+private func makeLayer(_ cls: String, name: String, config c: [String: Any], file: String) throws -> Layer {
+    func pair(_ key: String, default d: (Int, Int)) throws -> (Int, Int) {
+        switch c[key] {
+        case let v as Int: return (v, v)
+        case let v as [Any] where v.count == 2:
+            guard let a = v[0] as? Int, let b = v[1] as? Int else { break }
+            return (a, b)
+        case nil, is NSNull: return d
+        default: break
+        }
+        throw KerasImportError.badConfig(file: file, reason: "layer \(name): cannot read \(key) = \(String(describing: c[key]!))")
+    }
+    func padding() throws -> Padding {
+        let p = c["padding"] as? String ?? "valid"
+        guard let v = Padding(rawValue: p) else {
+            throw KerasImportError.unsupportedLayer(file: file, layer: name, className: cls, hint: "padding \(p)")
+        }
+        return v
+    }
+    func activation(_ key: String = "activation") throws -> Activation {
+        let a = c[key] as? String ?? "linear"
+        guard let v = Activation(rawValue: a) else {
+            throw KerasImportError.unsupportedLayer(file: file, layer: name, className: cls, hint: "activation \(a)")
+        }
+        return v
+    }
+    func requireChannelsLast() throws {
+        if let f = c["data_format"] as? String, f != "channels_last" {
+            throw KerasImportError.unsupportedLayer(file: file, layer: name, className: cls, hint: "data_format \(f)")
+        }
+    }
+    switch cls {
+    case "Conv2D":
+        try requireChannelsLast()
+        if try pair("dilation_rate", default: (1, 1)) != (1, 1) || (c["groups"] as? Int ?? 1) != 1 {
+            throw KerasImportError.unsupportedLayer(file: file, layer: name, className: cls, hint: "dilation or groups")
+        }
+        guard let filters = c["filters"] as? Int else {
+            throw KerasImportError.badConfig(file: file, reason: "layer \(name): Conv2D without filters")
+        }
+        return Conv2D(name, filters: filters, kernelSize: try pair("kernel_size", default: (1, 1)),
+                      strides: try pair("strides", default: (1, 1)), padding: try padding(),
+                      activation: try activation(), useBias: c["use_bias"] as? Bool ?? true)
+    case "Dense":
+        guard let units = c["units"] as? Int else {
+            throw KerasImportError.badConfig(file: file, reason: "layer \(name): Dense without units")
+        }
+        return Dense(name, units: units, activation: try activation(), useBias: c["use_bias"] as? Bool ?? true)
+    case "BatchNormalization":
+        let axis = (c["axis"] as? Int) ?? ((c["axis"] as? [Int])?.first) ?? -1
+        guard axis == -1 || axis == 3 else {
+            throw KerasImportError.unsupportedLayer(file: file, layer: name, className: cls, hint: "axis \(axis)")
+        }
+        return BatchNormalization(name, epsilon: Float(c["epsilon"] as? Double ?? 1e-3),
+                                  center: c["center"] as? Bool ?? true, scale: c["scale"] as? Bool ?? true)
+    case "MaxPooling2D", "AveragePooling2D":
+        try requireChannelsLast()
+        let pool = try pair("pool_size", default: (2, 2))
+        return Pooling2D(name, cls == "MaxPooling2D" ? .max : .average, poolSize: pool,
+                         strides: try pair("strides", default: pool), padding: try padding())
+    case "GlobalAveragePooling2D", "GlobalMaxPooling2D":
+        try requireChannelsLast()
+        if c["keepdims"] as? Bool == true {
+            throw KerasImportError.unsupportedLayer(file: file, layer: name, className: cls, hint: "keepdims")
+        }
+        return GlobalPooling2D(name, cls == "GlobalMaxPooling2D" ? .max : .average)
+    case "ZeroPadding2D":
+        try requireChannelsLast()
+        switch c["padding"] {
+        case let v as Int: return ZeroPadding2D(name, padding: v)
+        case let v as [[Int]] where v.count == 2 && v.allSatisfy({ $0.count == 2 }):
+            return ZeroPadding2D(name, padding: ((v[0][0], v[0][1]), (v[1][0], v[1][1])))
+        case let v as [Int] where v.count == 2:
+            return ZeroPadding2D(name, padding: ((v[0], v[0]), (v[1], v[1])))
+        default:
+            throw KerasImportError.badConfig(file: file, reason: "layer \(name): cannot read padding")
+        }
+    case "Activation":
+        return ActivationLayer(name, try activation())
+    case "ReLU":
+        let plain = (c["max_value"] == nil || c["max_value"] is NSNull)
+            && (c["negative_slope"] as? Double ?? 0) == 0 && (c["threshold"] as? Double ?? 0) == 0
+        guard plain else {
+            throw KerasImportError.unsupportedLayer(file: file, layer: name, className: cls, hint: "max_value/negative_slope/threshold")
+        }
+        return ActivationLayer(name, .relu, className: "ReLU")
+    case "Softmax":
+        let axis = (c["axis"] as? Int) ?? ((c["axis"] as? [Int])?.first) ?? -1
+        guard axis == -1 else {
+            throw KerasImportError.unsupportedLayer(file: file, layer: name, className: cls, hint: "axis \(axis)")
+        }
+        return ActivationLayer(name, .softmax, className: "Softmax")
+    case "Add": return Add(name: name)
+    case "Flatten": return Flatten(name: name)
+    case "Dropout": return Dropout(name, rate: Float(c["rate"] as? Double ?? 0))
+    case "Lambda", "TFOpLambda", "SlicingOpLambda":
+        throw KerasImportError.unsupportedLayer(file: file, layer: name, className: cls,
+                                                hint: "it holds Python code, which zoo never runs")
+    default:
+        throw KerasImportError.unsupportedLayer(file: file, layer: name, className: cls, hint: "")
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+public enum WeightDownloadError: Error, CustomStringConvertible, Equatable {
+    case http(url: String, status: Int)
+    case network(url: String, reason: String)
+    case checksum(file: String, expected: String, found: String)
+    case io(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .http(url, status): "HTTP \(status) downloading \(url)"
+        case let .network(url, reason): "network error downloading \(url): \(reason)"
+        case let .checksum(file, expected, found): "md5 mismatch for \(file): expected \(expected), got \(found)"
+        case let .io(file, reason): "cannot write \(file): \(reason)"
+        }
+    }
+}
+
+/// Fetches a weight file the way Keras's `get_file` does: download, verify md5, then publish.
+public struct WeightDownloader: Sendable {
+    /// Seconds without any received data before giving up (an idle timeout, not a total one:
+    /// corelibs resets its timer on every chunk, so slow 500 MB downloads are fine).
+    public var idleTimeout: TimeInterval
+
+    public init(idleTimeout: TimeInterval = 60) {
+        self.idleTimeout = idleTimeout
+    }
+
+    /// Downloads `url` to `destination`, streaming into `.<name>.part-<random>` next to it so the
+    /// final rename is atomic (same filesystem) and a half-written file is never mistaken for a
+    /// cached one. On any failure the temporary file is removed and `destination` is untouched.
+    /// `progress(bytesSoFar, totalBytesOrNil)` is throttled to ~10 calls/s, and always gets a final
+    /// call with the full size on success. It runs on a URLSession thread.
+    public func download(from url: URL, to destination: String, md5: String?,
+                         progress: (@Sendable (Int64, Int64?) -> Void)? = nil) throws {
+        let destinationURL = URL(fileURLWithPath: destination)
+        let directory = destinationURL.deletingLastPathComponent().path
+        let partPath = directory + "/." + destinationURL.lastPathComponent
+            + ".part-" + UUID().uuidString.prefix(8).lowercased()
+        let file: FileHandle
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: partPath, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown)
+            }
+            file = try FileHandle(forWritingTo: URL(fileURLWithPath: partPath))
+        } catch {
+            throw WeightDownloadError.io(file: partPath, reason: error.localizedDescription)
+        }
+        var published = false
+        defer {
+            try? file.close()  // idempotent; makes early exits safe
+            if !published { try? FileManager.default.removeItem(atPath: partPath) }
+        }
+
+        let sink = WeightDownloadSink(url: url.absoluteString, file: file, partPath: partPath, progress: progress)
+        let config = URLSessionConfiguration.ephemeral
+        config.urlCache = nil  // the default on-disk cache would keep a second copy of every weight file
+        config.requestCachePolicy = .reloadIgnoringLocalCacheData
+        config.timeoutIntervalForRequest = idleTimeout
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = 1
+        let session = URLSession(configuration: config, delegate: sink, delegateQueue: queue)
+        // The session retains its delegate until invalidated; without this each call would leak.
+        defer { session.finishTasksAndInvalidate() }
+        session.dataTask(with: url).resume()
+        sink.waitUntilComplete()
+
+        if let failure = sink.failure { throw failure }
+        do { try file.synchronize(); try file.close() } catch {
+            throw WeightDownloadError.io(file: partPath, reason: error.localizedDescription)
+        }
+        if let expected = md5?.lowercased() {
+            let found: String
+            do { found = try MD5.hex(ofFile: partPath) } catch {
+                throw WeightDownloadError.io(file: partPath, reason: error.localizedDescription)
+            }
+            guard found == expected else {
+                throw WeightDownloadError.checksum(file: destination, expected: expected, found: found)
+            }
+        }
+        // rename(2), not FileManager.moveItem: it replaces an existing file atomically.
+        guard rename(partPath, destination) == 0 else {
+            throw WeightDownloadError.io(file: destination, reason: String(cString: strerror(errno)))
+        }
+        published = true
+    }
+}
+
+/// URLSession delegate that appends each chunk to the `.part` file as it arrives.
+///
+/// `@unchecked Sendable` because URLSession requires a Sendable delegate and calls it on its own
+/// queue while `download` blocks on another thread and reads the outcome afterwards. Every mutable
+/// field is read and written only while holding `lock`, so sharing it between those threads is safe.
+final class WeightDownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let url: String
+    private let file: FileHandle
+    private let partPath: String
+    private let progress: (@Sendable (Int64, Int64?) -> Void)?
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var received: Int64 = 0
+    private var expected: Int64?
+    private var lastReport: UInt64 = 0  // DispatchTime nanoseconds
+    private var _failure: WeightDownloadError?
+
+    init(url: String, file: FileHandle, partPath: String, progress: (@Sendable (Int64, Int64?) -> Void)?) {
+        self.url = url
+        self.file = file
+        self.partPath = partPath
+        self.progress = progress
+    }
+
+    var failure: WeightDownloadError? { lock.withLock { _failure } }
+
+    func waitUntilComplete() { done.wait() }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+        if let http = response as? HTTPURLResponse, http.statusCode != 200 {
+            // Record the status before cancelling so the cancellation error doesn't mask it.
+            lock.withLock { _failure = .http(url: url, status: http.statusCode) }
+            completionHandler(.cancel)
+            return
+        }
+        lock.withLock { expected = response.expectedContentLength >= 0 ? response.expectedContentLength : nil }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let report: (Int64, Int64?)? = lock.withLock {
+            guard _failure == nil else { return nil }
+            do {
+                try file.write(contentsOf: data)
+            } catch {
+                _failure = .io(file: partPath, reason: error.localizedDescription)
+                dataTask.cancel()
+                return nil
+            }
+            received += Int64(data.count)
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now - lastReport >= 100_000_000 else { return nil }
+            lastReport = now
+            return (received, expected)
+        }
+        // Outside the lock: a slow progress bar must not be able to deadlock against us.
+        if let (soFar, total) = report { progress?(soFar, total) }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        let final: (Int64, Int64?)? = lock.withLock {
+            if _failure == nil {
+                if let error {
+                    _failure = .network(url: url, reason: error.localizedDescription)
+                } else if let expected, received != expected {
+                    // A dropped connection can look like a clean end of stream; Content-Length tells.
+                    _failure = .network(url: url, reason: "truncated: got \(received) of \(expected) bytes")
+                }
+            }
+            return _failure == nil ? (received, expected) : nil
+        }
+        if let (soFar, total) = final { progress?(soFar, total) }
+        done.signal()
+    }
+}

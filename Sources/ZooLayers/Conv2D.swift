@@ -1,0 +1,117 @@
+import ZooTensor
+
+/// Keras `Conv2D` (channels_last, HWIO kernel, no dilation or groups).
+public final class Conv2D: Layer {
+    public let filters: Int
+    public let kernelSize: (Int, Int)
+    public let strides: (Int, Int)
+    public let padding: Padding
+    public let activation: Activation
+    public let useBias: Bool
+
+    public init(
+        _ name: String, filters: Int, kernelSize: (Int, Int), strides: (Int, Int) = (1, 1),
+        padding: Padding = .valid, activation: Activation = .linear, useBias: Bool = true
+    ) {
+        self.filters = filters
+        self.kernelSize = kernelSize
+        self.strides = strides
+        self.padding = padding
+        self.activation = activation
+        self.useBias = useBias
+        super.init(name: name)
+    }
+
+    public convenience init(
+        _ name: String, filters: Int, kernelSize: Int, strides: Int = 1, padding: Padding = .valid,
+        activation: Activation = .linear, useBias: Bool = true
+    ) {
+        self.init(name, filters: filters, kernelSize: (kernelSize, kernelSize), strides: (strides, strides),
+                  padding: padding, activation: activation, useBias: useBias)
+    }
+
+    public override var className: String { "Conv2D" }
+
+    public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
+        try expectRank(inputShapes, 3, "a (height, width, channels) input")
+        let s = inputShapes[0]
+        weights = [Weight("kernel", shape: [kernelSize.0, kernelSize.1, s[2], filters])]
+        if useBias { weights.append(Weight("bias", shape: [filters])) }
+        let rows = AxisGeometry(input: s[0], kernel: kernelSize.0, stride: strides.0, padding: padding)
+        let cols = AxisGeometry(input: s[1], kernel: kernelSize.1, stride: strides.1, padding: padding)
+        guard rows.output > 0, cols.output > 0 else {
+            throw LayerError.inputShape(layer: name, expected: "an input of at least the kernel size \(kernelSize)", found: inputShapes)
+        }
+        return [rows.output, cols.output, filters]
+    }
+
+    public override func forward(_ inputs: [Tensor]) -> Tensor {
+        var y = conv2dForward(inputs[0], kernel: weights[0].value, bias: useBias ? weights[1].value.data : nil,
+                              strides: strides, padding: padding, relu: activation == .relu)
+        if activation != .relu { applyActivation(activation, &y) }
+        return y
+    }
+}
+
+/// Keras `Dense` on a rank-1 input (per sample).
+public final class Dense: Layer {
+    public let units: Int
+    public let activation: Activation
+    public let useBias: Bool
+
+    public init(_ name: String, units: Int, activation: Activation = .linear, useBias: Bool = true) {
+        self.units = units
+        self.activation = activation
+        self.useBias = useBias
+        super.init(name: name)
+    }
+
+    public override var className: String { "Dense" }
+
+    public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
+        try expectRank(inputShapes, 1, "a flat (features) input; add Flatten or global pooling first")
+        weights = [Weight("kernel", shape: [inputShapes[0][0], units])]
+        if useBias { weights.append(Weight("bias", shape: [units])) }
+        return [units]
+    }
+
+    public override func forward(_ inputs: [Tensor]) -> Tensor {
+        var y = denseForward(inputs[0], kernel: weights[0].value, bias: useBias ? weights[1].value.data : nil)
+        applyActivation(activation, &y)
+        return y
+    }
+}
+
+/// Keras `BatchNormalization` on the last axis, in inference mode (moving statistics).
+public final class BatchNormalization: Layer {
+    public let epsilon: Float
+    public let center: Bool
+    public let scale: Bool
+
+    public init(_ name: String, epsilon: Float = 1e-3, center: Bool = true, scale: Bool = true) {
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        super.init(name: name)
+    }
+
+    public override var className: String { "BatchNormalization" }
+
+    public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
+        guard inputShapes.count == 1, let c = inputShapes[0].last else {
+            throw LayerError.inputShape(layer: name, expected: "one input", found: inputShapes)
+        }
+        weights = []
+        if scale { weights.append(Weight("gamma", shape: [c], value: Tensor(repeating: 1, shape: [c]))) }
+        if center { weights.append(Weight("beta", shape: [c])) }
+        weights.append(Weight("moving_mean", shape: [c], trainable: false))
+        weights.append(Weight("moving_variance", shape: [c], trainable: false, value: Tensor(repeating: 1, shape: [c])))
+        return inputShapes[0]
+    }
+
+    public override func forward(_ inputs: [Tensor]) -> Tensor {
+        batchNormForward(inputs[0], gamma: weight("gamma")?.value.data, beta: weight("beta")?.value.data,
+                         mean: weight("moving_mean")!.value.data, variance: weight("moving_variance")!.value.data,
+                         epsilon: epsilon)
+    }
+}

@@ -1,0 +1,80 @@
+import ZooTensor
+
+/// One variable of a layer, named as Keras names it (`kernel`, `bias`, `gamma`, `beta`,
+/// `moving_mean`, `moving_variance`) and kept in Keras's shape.
+public final class Weight {
+    public let name: String
+    public let shape: [Int]
+    public let trainable: Bool
+    public var value: Tensor {
+        didSet { precondition(value.shape == shape, "\(name): shape \(value.shape) != \(shape)") }
+    }
+
+    public init(_ name: String, shape: [Int], trainable: Bool = true, value: Tensor? = nil) {
+        self.name = name
+        self.shape = shape
+        self.trainable = trainable
+        self.value = value ?? Tensor(zeros: shape)
+    }
+
+    public var count: Int { shape.reduce(1, *) }
+}
+
+public enum LayerError: Error, CustomStringConvertible {
+    case inputShape(layer: String, expected: String, found: [[Int]])
+    case inputTooSmall(model: String, minimum: Int, found: [Int])
+    case unknownInput(layer: String, input: String)
+    case duplicateName(String)
+
+    public var description: String {
+        switch self {
+        case let .inputShape(layer, expected, found):
+            return "layer \(layer): expected \(expected), got input shape \(found.map { describeShape($0) }.joined(separator: ", "))"
+        case let .inputTooSmall(model, minimum, found):
+            return "\(model): input size must be at least \(minimum)x\(minimum), got \(found.prefix(2).map(String.init).joined(separator: "x"))"
+        case let .unknownInput(layer, input):
+            return "layer \(layer): its input \(input) is not an earlier layer of the model"
+        case let .duplicateName(name):
+            return "two layers are named \(name); Keras layer names are unique within a model"
+        }
+    }
+}
+
+/// A Keras layer: configured at init with Keras's arguments, `build` creates the weights once the
+/// input shapes are known (shapes exclude the batch axis), `forward` maps batch-first tensors.
+open class Layer {
+    public let name: String
+    public internal(set) var weights: [Weight] = []
+
+    public init(name: String) { self.name = name }
+
+    /// The Keras class name, as in `model_config` and `model.summary()`.
+    open var className: String { fatalError("\(type(of: self)) must name its Keras class") }
+
+    /// Creates the weights and returns the output shape (without the batch axis).
+    open func build(_ inputShapes: [[Int]]) throws -> [Int] { inputShapes[0] }
+
+    open func forward(_ inputs: [Tensor]) -> Tensor { inputs[0] }
+
+    public var parameterCount: Int { weights.reduce(0) { $0 + $1.count } }
+    public var trainableCount: Int { weights.filter(\.trainable).reduce(0) { $0 + $1.count } }
+
+    public func weight(_ name: String) -> Weight? { weights.first { $0.name == name } }
+
+    func expectRank(_ shapes: [[Int]], _ rank: Int, _ what: String) throws {
+        guard shapes.count == 1, shapes[0].count == rank else {
+            throw LayerError.inputShape(layer: name, expected: what, found: shapes)
+        }
+    }
+}
+
+/// The model's input placeholder, `InputLayer` in Keras.
+public final class InputLayer: Layer {
+    public let shape: [Int]
+    public init(name: String, shape: [Int]) {
+        self.shape = shape
+        super.init(name: name)
+    }
+    public override var className: String { "InputLayer" }
+    public override func build(_ inputShapes: [[Int]]) throws -> [Int] { shape }
+}

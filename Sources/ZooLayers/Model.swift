@@ -1,0 +1,83 @@
+import ZooTensor
+
+/// A Keras functional model: layers in Keras's `model.layers` order (which is also a valid
+/// execution order), each fed by the outputs of earlier layers named in `inputs`.
+/// Keeping Keras's order is what makes topological weight loading and export line up.
+public final class Model {
+    public struct Node {
+        public let layer: Layer
+        public let inputs: [String]
+        public let outputShape: [Int]
+    }
+
+    public let name: String
+    public private(set) var nodes: [Node] = []
+    private var index: [String: Int] = [:]
+
+    public init(name: String) { self.name = name }
+
+    public var input: InputLayer { nodes[0].layer as! InputLayer }
+    public var inputShape: [Int] { nodes[0].outputShape }
+    public var outputShape: [Int] { nodes.last!.outputShape }
+    public var layers: [Layer] { nodes.map(\.layer) }
+    public var weightedLayers: [Layer] { layers.filter { !$0.weights.isEmpty } }
+
+    public func layer(named name: String) -> Layer? { index[name].map { nodes[$0].layer } }
+    public func node(named name: String) -> Node? { index[name].map { nodes[$0] } }
+
+    /// Adds the model's input; call once, first.
+    @discardableResult
+    public func input(_ name: String, shape: [Int]) throws -> String {
+        precondition(nodes.isEmpty, "the input must be the first layer")
+        return try self(InputLayer(name: name, shape: shape), [])
+    }
+
+    /// Builds `layer` on the outputs of `inputs` and appends it; returns its name, which stands
+    /// for its output tensor (layers here have one output each).
+    @discardableResult
+    public func callAsFunction(_ layer: Layer, _ inputs: String...) throws -> String {
+        try self(layer, inputs)
+    }
+
+    @discardableResult
+    public func callAsFunction(_ layer: Layer, _ inputs: [String]) throws -> String {
+        guard index[layer.name] == nil else { throw LayerError.duplicateName(layer.name) }
+        let shapes = try inputs.map { input -> [Int] in
+            guard let i = index[input] else { throw LayerError.unknownInput(layer: layer.name, input: input) }
+            return nodes[i].outputShape
+        }
+        let shape = try layer.build(shapes)
+        index[layer.name] = nodes.count
+        nodes.append(Node(layer: layer, inputs: inputs, outputShape: shape))
+        return layer.name
+    }
+
+    /// Runs a batch [N, ...inputShape] through the model. Each intermediate is released after its
+    /// last consumer, so peak memory is a few activations, not all of them.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(Array(x.shape.dropFirst()) == inputShape, "\(name): input \(x.shape) != (N, \(inputShape))")
+        var remaining = [Int](repeating: 0, count: nodes.count)
+        for node in nodes { for input in node.inputs { remaining[index[input]!] += 1 } }
+        var values = [Tensor?](repeating: nil, count: nodes.count)
+        values[0] = x
+        for (i, node) in nodes.enumerated().dropFirst() {
+            let args = node.inputs.map { values[index[$0]!]! }
+            for input in node.inputs {
+                let j = index[input]!
+                remaining[j] -= 1
+                if remaining[j] == 0 { values[j] = nil }
+            }
+            values[i] = node.layer.forward(args)
+        }
+        return values[nodes.count - 1]!
+    }
+
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+    public var trainableCount: Int { layers.reduce(0) { $0 + $1.trainableCount } }
+
+    /// True when every layer takes the previous one's output (Keras prints such models without
+    /// a "Connected to" column).
+    public var isSequential: Bool {
+        nodes.enumerated().dropFirst().allSatisfy { i, node in node.inputs == [nodes[i - 1].layer.name] }
+    }
+}

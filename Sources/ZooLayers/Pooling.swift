@@ -1,0 +1,88 @@
+import ZooTensor
+
+/// Keras `MaxPooling2D` and `AveragePooling2D`.
+public final class Pooling2D: Layer {
+    public enum Kind: String, Sendable { case max = "MaxPooling2D", average = "AveragePooling2D" }
+    public let kind: Kind
+    public let poolSize: (Int, Int)
+    public let strides: (Int, Int)
+    public let padding: Padding
+
+    /// `strides` defaults to the pool size, as in Keras.
+    public init(_ name: String, _ kind: Kind, poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil,
+                padding: Padding = .valid) {
+        self.kind = kind
+        self.poolSize = poolSize
+        self.strides = strides ?? poolSize
+        self.padding = padding
+        super.init(name: name)
+    }
+
+    public override var className: String { kind.rawValue }
+
+    public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
+        try expectRank(inputShapes, 3, "a (height, width, channels) input")
+        let s = inputShapes[0]
+        let rows = AxisGeometry(input: s[0], kernel: poolSize.0, stride: strides.0, padding: padding)
+        let cols = AxisGeometry(input: s[1], kernel: poolSize.1, stride: strides.1, padding: padding)
+        guard rows.output > 0, cols.output > 0 else {
+            throw LayerError.inputShape(layer: name, expected: "an input of at least the pool size \(poolSize)", found: inputShapes)
+        }
+        return [rows.output, cols.output, s[2]]
+    }
+
+    public override func forward(_ inputs: [Tensor]) -> Tensor {
+        kind == .max
+            ? maxPool2dForward(inputs[0], pool: poolSize, strides: strides, padding: padding)
+            : avgPool2dForward(inputs[0], pool: poolSize, strides: strides, padding: padding)
+    }
+}
+
+/// Keras `GlobalAveragePooling2D` and `GlobalMaxPooling2D`.
+public final class GlobalPooling2D: Layer {
+    public enum Kind: String, Sendable { case average = "GlobalAveragePooling2D", max = "GlobalMaxPooling2D" }
+    public let kind: Kind
+
+    public init(_ name: String, _ kind: Kind) {
+        self.kind = kind
+        super.init(name: name)
+    }
+
+    public override var className: String { kind.rawValue }
+
+    public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
+        try expectRank(inputShapes, 3, "a (height, width, channels) input")
+        return [inputShapes[0][2]]
+    }
+
+    public override func forward(_ inputs: [Tensor]) -> Tensor {
+        kind == .average ? globalAvgPool2dForward(inputs[0]) : globalMaxPool2dForward(inputs[0])
+    }
+}
+
+/// Keras `ZeroPadding2D` with ((top, bottom), (left, right)).
+public final class ZeroPadding2D: Layer {
+    public let top: Int, bottom: Int, left: Int, right: Int
+
+    public init(_ name: String, padding: ((Int, Int), (Int, Int))) {
+        (top, bottom) = padding.0
+        (left, right) = padding.1
+        super.init(name: name)
+    }
+
+    public convenience init(_ name: String, padding: Int) {
+        self.init(name, padding: ((padding, padding), (padding, padding)))
+    }
+
+    public override var className: String { "ZeroPadding2D" }
+
+    public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
+        try expectRank(inputShapes, 3, "a (height, width, channels) input")
+        let s = inputShapes[0]
+        return [s[0] + top + bottom, s[1] + left + right, s[2]]
+    }
+
+    public override func forward(_ inputs: [Tensor]) -> Tensor {
+        zeroPad2dForward(inputs[0], top: top, bottom: bottom, left: left, right: right)
+    }
+}

@@ -1,0 +1,66 @@
+import ZooLayers
+
+/// What follows the convolutional base when `include_top` is false, as in keras.applications.
+public enum Pooling: String, Sendable, CaseIterable {
+    case none, avg, max
+}
+
+/// keras.applications VGG16: five blocks of 3x3 same convolutions with ReLU, each closed by a
+/// 2x2 max-pool; the top is Flatten, fc1, fc2 and a 1000-way softmax `predictions`.
+public func vgg16(
+    inputSize: (Int, Int) = (224, 224), includeTop: Bool = false, pooling: Pooling = .none,
+    classes: Int = 1000, inputName: String = "input_1"
+) throws -> Model {
+    try checkInput(model: "vgg16", size: inputSize, includeTop: includeTop)
+    let m = Model(name: "vgg16")
+    var x = try m.input(inputName, shape: [inputSize.0, inputSize.1, 3])
+    for (block, (convs, filters)) in zip([2, 2, 3, 3, 3], [64, 128, 256, 512, 512]).enumerated() {
+        for conv in 1...convs {
+            x = try m(Conv2D("block\(block + 1)_conv\(conv)", filters: filters, kernelSize: 3, padding: .same,
+                             activation: .relu), x)
+        }
+        x = try m(Pooling2D("block\(block + 1)_pool", .max, poolSize: (2, 2), strides: (2, 2)), x)
+    }
+    if includeTop {
+        x = try m(Flatten(name: "flatten"), x)
+        x = try m(Dense("fc1", units: 4096, activation: .relu), x)
+        x = try m(Dense("fc2", units: 4096, activation: .relu), x)
+        try m(Dense("predictions", units: classes, activation: .softmax), x)
+    } else {
+        try addPooling(m, pooling, after: x, avgName: "global_average_pooling2d", maxName: "global_max_pooling2d")
+    }
+    return m
+}
+
+/// keras.applications enforces 224x224 with the top (the Dense sizes depend on it) and at
+/// least 32x32 without.
+func checkInput(model: String, size: (Int, Int), includeTop: Bool) throws {
+    if includeTop && size != (224, 224) {
+        throw ModelError.topNeeds224(model: model, found: [size.0, size.1])
+    }
+    if size.0 < 32 || size.1 < 32 {
+        throw LayerError.inputTooSmall(model: model, minimum: 32, found: [size.0, size.1])
+    }
+}
+
+func addPooling(_ m: Model, _ pooling: Pooling, after x: String, avgName: String, maxName: String) throws {
+    switch pooling {
+    case .none: break
+    case .avg: try m(GlobalPooling2D(avgName, .average), x)
+    case .max: try m(GlobalPooling2D(maxName, .max), x)
+    }
+}
+
+public enum ModelError: Error, CustomStringConvertible {
+    case topNeeds224(model: String, found: [Int])
+    case unknownModel(String, known: [String])
+
+    public var description: String {
+        switch self {
+        case let .topNeeds224(model, found):
+            return "\(model): include_top needs a 224x224 input, got \(found.map(String.init).joined(separator: "x")); drop --include-top for other sizes"
+        case let .unknownModel(name, known):
+            return "unknown model '\(name)'; known models: \(known.joined(separator: ", "))"
+        }
+    }
+}

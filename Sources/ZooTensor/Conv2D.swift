@@ -1,0 +1,123 @@
+import Foundation
+
+/// Largest im2col buffer one convolution call holds, in floats (32 MiB). Larger problems are
+/// tiled over output pixels so memory stays bounded at any input size.
+let im2colBudget = 8 << 20
+
+/// Conv2D forward: x [N,H,W,C] * kernel [KH,KW,C,O] (+ bias [O]) -> [N,OH,OW,O].
+/// im2col rows are output pixels, columns (kh, kw, c): the HWIO kernel is then already the
+/// [KH*KW*C, O] right-hand matrix, and the GEMM result is already NHWC.
+public func conv2dForward(
+    _ x: Tensor, kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1),
+    padding: Padding = .valid, relu: Bool = false
+) -> Tensor {
+    let (kh, kw, cin, cout) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
+    let g = WindowGeometry(input: x.shape, kernel: (kh, kw), strides: strides, padding: padding)
+    precondition(cin == g.channels, "conv2d: kernel expects \(cin) channels, input has \(g.channels)")
+    let m = g.outputPixels, k = kh * kw * cin
+    var out = [Float](repeating: 0, count: m * cout)
+    let direct = kh == 1 && kw == 1 && strides == (1, 1)
+    let tileRows = direct ? max(m, 1) : max(1, min(m, im2colBudget / max(k, 1)))
+    var columns = direct ? [] : [Float](repeating: 0, count: tileRows * k)
+    x.data.withUnsafeBufferPointer { xp in
+        kernel.data.withUnsafeBufferPointer { wp in
+            out.withUnsafeMutableBufferPointer { op in
+                columns.withUnsafeMutableBufferPointer { cp in
+                    var m0 = 0
+                    while m0 < m {
+                        let rows = min(tileRows, m - m0)
+                        let c = op.baseAddress! + m0 * cout
+                        if let bias { fillRows(c, rows: rows, with: bias) }
+                        let a: UnsafePointer<Float>
+                        if direct {
+                            a = xp.baseAddress! + m0 * cin
+                        } else {
+                            im2col(xp.baseAddress!, g, kh: kh, kw: kw, rows: m0..<(m0 + rows), into: cp.baseAddress!)
+                            a = UnsafePointer(cp.baseAddress!)
+                        }
+                        sgemm(m: rows, n: cout, k: k, a: a, lda: k, b: wp.baseAddress!, ldb: cout,
+                              beta: bias == nil ? 0 : 1, c: c, ldc: cout)
+                        if relu { reluInPlace(c, count: rows * cout) }
+                        m0 += rows
+                    }
+                }
+            }
+        }
+    }
+    return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
+}
+
+/// Copies the receptive field of each output pixel in `rows` into one row of `col`
+/// ([rows, KH*KW*C]); taps that fall on padding are zero. For a fixed kernel row the
+/// KW*C inputs are contiguous in NHWC, so each kernel row is one or two copies.
+func im2col(
+    _ x: UnsafePointer<Float>, _ g: WindowGeometry, kh: Int, kw: Int, rows: Range<Int>,
+    into col: UnsafeMutablePointer<Float>
+) {
+    let (h, w, c) = (g.rows.input, g.cols.input, g.channels)
+    let (oh, ow) = (g.rows.output, g.cols.output)
+    let k = kh * kw * c
+    for (r, pixel) in rows.enumerated() {
+        let n = pixel / (oh * ow), rem = pixel % (oh * ow)
+        let (oy, ox) = (rem / ow, rem % ow)
+        let iy0 = oy * g.rows.stride - g.rows.padBefore
+        let ix0 = ox * g.cols.stride - g.cols.padBefore
+        let j0 = max(0, -ix0), j1 = min(kw, w - ix0)
+        var dst = col + r * k
+        for i in 0..<kh {
+            let iy = iy0 + i
+            if iy < 0 || iy >= h || j1 <= j0 {
+                dst.update(repeating: 0, count: kw * c)
+            } else {
+                if j0 > 0 { dst.update(repeating: 0, count: j0 * c) }
+                let src = x + ((n * h + iy) * w + ix0 + j0) * c
+                (dst + j0 * c).update(from: src, count: (j1 - j0) * c)
+                if j1 < kw { (dst + j1 * c).update(repeating: 0, count: (kw - j1) * c) }
+            }
+            dst += kw * c
+        }
+    }
+}
+
+@inline(__always)
+func fillRows(_ c: UnsafeMutablePointer<Float>, rows: Int, with row: [Float]) {
+    row.withUnsafeBufferPointer { b in
+        for r in 0..<rows { (c + r * b.count).update(from: b.baseAddress!, count: b.count) }
+    }
+}
+
+@inline(__always)
+func reluInPlace(_ p: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count where p[i] < 0 { p[i] = 0 }
+}
+
+/// The textbook seven-loop convolution: the oracle the GEMM path is tested against.
+public func conv2dNaive(
+    _ x: Tensor, kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1), padding: Padding = .valid
+) -> Tensor {
+    let (kh, kw, cin, cout) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
+    let g = WindowGeometry(input: x.shape, kernel: (kh, kw), strides: strides, padding: padding)
+    var out = Tensor(zeros: [g.batch, g.rows.output, g.cols.output, cout])
+    for n in 0..<g.batch {
+        for oy in 0..<g.rows.output {
+            for ox in 0..<g.cols.output {
+                for o in 0..<cout {
+                    var s: Double = Double(bias?[o] ?? 0)
+                    for i in 0..<kh {
+                        for j in 0..<kw {
+                            let iy = oy * strides.0 - g.rows.padBefore + i
+                            let ix = ox * strides.1 - g.cols.padBefore + j
+                            guard iy >= 0, iy < g.rows.input, ix >= 0, ix < g.cols.input else { continue }
+                            for c in 0..<cin {
+                                s += Double(x.data[((n * g.rows.input + iy) * g.cols.input + ix) * cin + c])
+                                    * Double(kernel.data[((i * kw + j) * cin + c) * cout + o])
+                            }
+                        }
+                    }
+                    out.data[((n * g.rows.output + oy) * g.cols.output + ox) * cout + o] = Float(s)
+                }
+            }
+        }
+    }
+    return out
+}

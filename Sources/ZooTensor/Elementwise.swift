@@ -1,0 +1,88 @@
+import Foundation
+
+/// Keras activation functions that layers can apply to their output.
+public enum Activation: String, Sendable, CaseIterable {
+    case linear, relu, softmax, sigmoid, tanh
+}
+
+public func applyActivation(_ activation: Activation, _ x: inout Tensor) {
+    switch activation {
+    case .linear: break
+    case .relu: x.data.withUnsafeMutableBufferPointer { reluInPlace($0.baseAddress!, count: $0.count) }
+    case .softmax: softmaxInPlace(&x)
+    case .sigmoid: for i in x.data.indices { x.data[i] = 1 / (1 + exp(-x.data[i])) }
+    case .tanh: for i in x.data.indices { x.data[i] = Foundation.tanh(x.data[i]) }
+    }
+}
+
+/// Softmax over the last axis, shifted by the row maximum so large logits cannot overflow.
+public func softmaxInPlace(_ x: inout Tensor) {
+    let c = x.shape.last ?? 1
+    guard c > 0 else { return }
+    x.data.withUnsafeMutableBufferPointer { p in
+        for r in 0..<(p.count / c) {
+            let row = p.baseAddress! + r * c
+            var m = -Float.infinity
+            for i in 0..<c { m = max(m, row[i]) }
+            var sum: Float = 0
+            for i in 0..<c {
+                row[i] = exp(row[i] - m)
+                sum += row[i]
+            }
+            let inv = 1 / sum
+            for i in 0..<c { row[i] *= inv }
+        }
+    }
+}
+
+/// Add forward: the elementwise sum of same-shaped tensors.
+public func addForward(_ inputs: [Tensor]) -> Tensor {
+    var out = inputs[0]
+    for other in inputs.dropFirst() {
+        precondition(other.shape == out.shape, "add: shapes \(out.shape) and \(other.shape) differ")
+        out.data.withUnsafeMutableBufferPointer { o in
+            other.data.withUnsafeBufferPointer { s in
+                for i in 0..<o.count { o[i] += s[i] }
+            }
+        }
+    }
+    return out
+}
+
+/// BatchNormalization forward in inference mode, per channel on the last axis:
+/// y = (x - mean) / sqrt(var + eps) * gamma + beta, computed as one multiply-add.
+public func batchNormForward(
+    _ x: Tensor, gamma: [Float]?, beta: [Float]?, mean: [Float], variance: [Float], epsilon: Float
+) -> Tensor {
+    let c = mean.count
+    var scale = [Float](repeating: 1, count: c), shift = [Float](repeating: 0, count: c)
+    for i in 0..<c {
+        scale[i] = (gamma?[i] ?? 1) / (variance[i] + epsilon).squareRoot()
+        shift[i] = (beta?[i] ?? 0) - mean[i] * scale[i]
+    }
+    var out = x
+    out.data.withUnsafeMutableBufferPointer { p in
+        for r in 0..<(p.count / c) {
+            let row = p.baseAddress! + r * c
+            for i in 0..<c { row[i] = row[i] * scale[i] + shift[i] }
+        }
+    }
+    return out
+}
+
+/// Dense forward: x [N,I] * kernel [I,O] + bias [O] -> [N,O].
+public func denseForward(_ x: Tensor, kernel: Tensor, bias: [Float]?) -> Tensor {
+    let (n, i, o) = (x.shape[0], kernel.shape[0], kernel.shape[1])
+    precondition(x.count == n * i, "dense: input \(x.shape) does not match kernel \(kernel.shape)")
+    var out = [Float](repeating: 0, count: n * o)
+    x.data.withUnsafeBufferPointer { xp in
+        kernel.data.withUnsafeBufferPointer { wp in
+            out.withUnsafeMutableBufferPointer { op in
+                if let bias { fillRows(op.baseAddress!, rows: n, with: bias) }
+                sgemm(m: n, n: o, k: i, a: xp.baseAddress!, lda: i, b: wp.baseAddress!, ldb: o,
+                      beta: bias == nil ? 0 : 1, c: op.baseAddress!, ldc: o)
+            }
+        }
+    }
+    return Tensor(shape: [n, o], data: out)
+}

@@ -1,0 +1,103 @@
+/// MaxPooling2D forward: [N,H,W,C] -> [N,OH,OW,C]. Padding taps never win (TensorFlow pads
+/// max pooling with -infinity).
+public func maxPool2dForward(_ x: Tensor, pool: (Int, Int), strides: (Int, Int), padding: Padding) -> Tensor {
+    windowReduce(x, pool: pool, strides: strides, padding: padding, average: false)
+}
+
+/// AveragePooling2D forward: [N,H,W,C] -> [N,OH,OW,C]. With `same` padding TensorFlow divides by
+/// the number of real (non-padding) inputs under the window.
+public func avgPool2dForward(_ x: Tensor, pool: (Int, Int), strides: (Int, Int), padding: Padding) -> Tensor {
+    windowReduce(x, pool: pool, strides: strides, padding: padding, average: true)
+}
+
+private func windowReduce(
+    _ x: Tensor, pool: (Int, Int), strides: (Int, Int), padding: Padding, average: Bool
+) -> Tensor {
+    let g = WindowGeometry(input: x.shape, kernel: pool, strides: strides, padding: padding)
+    let (h, w, c) = (g.rows.input, g.cols.input, g.channels)
+    let (oh, ow) = (g.rows.output, g.cols.output)
+    var out = [Float](repeating: 0, count: g.batch * oh * ow * c)
+    x.data.withUnsafeBufferPointer { xp in
+        out.withUnsafeMutableBufferPointer { op in
+            for n in 0..<g.batch {
+                for oy in 0..<oh {
+                    let y0 = max(0, oy * strides.0 - g.rows.padBefore)
+                    let y1 = min(h, oy * strides.0 - g.rows.padBefore + pool.0)
+                    for ox in 0..<ow {
+                        let x0 = max(0, ox * strides.1 - g.cols.padBefore)
+                        let x1 = min(w, ox * strides.1 - g.cols.padBefore + pool.1)
+                        let dst = op.baseAddress! + ((n * oh + oy) * ow + ox) * c
+                        let first = xp.baseAddress! + ((n * h + y0) * w + x0) * c
+                        dst.update(from: first, count: c)
+                        for iy in y0..<y1 {
+                            for ix in x0..<x1 where iy != y0 || ix != x0 {
+                                let src = xp.baseAddress! + ((n * h + iy) * w + ix) * c
+                                if average {
+                                    for ch in 0..<c { dst[ch] += src[ch] }
+                                } else {
+                                    for ch in 0..<c where src[ch] > dst[ch] { dst[ch] = src[ch] }
+                                }
+                            }
+                        }
+                        if average {
+                            let inv = 1 / Float((y1 - y0) * (x1 - x0))
+                            for ch in 0..<c { dst[ch] *= inv }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return Tensor(shape: [g.batch, oh, ow, c], data: out)
+}
+
+/// GlobalAveragePooling2D forward: [N,H,W,C] -> [N,C].
+public func globalAvgPool2dForward(_ x: Tensor) -> Tensor {
+    globalReduce(x, average: true)
+}
+
+/// GlobalMaxPooling2D forward: [N,H,W,C] -> [N,C].
+public func globalMaxPool2dForward(_ x: Tensor) -> Tensor {
+    globalReduce(x, average: false)
+}
+
+private func globalReduce(_ x: Tensor, average: Bool) -> Tensor {
+    let (n, pixels, c) = (x.shape[0], x.shape[1] * x.shape[2], x.shape[3])
+    var out = [Float](repeating: 0, count: n * c)
+    x.data.withUnsafeBufferPointer { xp in
+        for b in 0..<n {
+            // Sum in double: a 7x7 or 112x112 map summed in float drifts from TensorFlow's result.
+            var acc = [Double](repeating: 0, count: c)
+            var best = [Float](repeating: -.infinity, count: c)
+            for p in 0..<pixels {
+                let src = xp.baseAddress! + (b * pixels + p) * c
+                if average {
+                    for ch in 0..<c { acc[ch] += Double(src[ch]) }
+                } else {
+                    for ch in 0..<c where src[ch] > best[ch] { best[ch] = src[ch] }
+                }
+            }
+            for ch in 0..<c { out[b * c + ch] = average ? Float(acc[ch] / Double(pixels)) : best[ch] }
+        }
+    }
+    return Tensor(shape: [n, c], data: out)
+}
+
+/// ZeroPadding2D forward: [N,H,W,C] -> [N,H+top+bottom,W+left+right,C].
+public func zeroPad2dForward(_ x: Tensor, top: Int, bottom: Int, left: Int, right: Int) -> Tensor {
+    let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (ph, pw) = (h + top + bottom, w + left + right)
+    var out = [Float](repeating: 0, count: n * ph * pw * c)
+    x.data.withUnsafeBufferPointer { xp in
+        out.withUnsafeMutableBufferPointer { op in
+            for b in 0..<n {
+                for y in 0..<h {
+                    let src = xp.baseAddress! + (b * h + y) * w * c
+                    let dst = op.baseAddress! + ((b * ph + y + top) * pw + left) * c
+                    dst.update(from: src, count: w * c)
+                }
+            }
+        }
+    }
+    return Tensor(shape: [n, ph, pw, c], data: out)
+}

@@ -1,0 +1,101 @@
+import XCTest
+@testable import ZooTensor
+
+/// A tiny seeded generator so kernel tests are reproducible.
+struct SeededRandom {
+    var state: UInt64
+    mutating func next() -> Float {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Float(Int64(bitPattern: state >> 11) % 2_000_001) / 1_000_000 - 1
+    }
+    mutating func tensor(_ shape: [Int]) -> Tensor {
+        Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in next() })
+    }
+}
+
+func assertClose(_ a: Tensor, _ b: Tensor, atol: Float = 1e-5, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.shape, b.shape, "shapes differ", file: file, line: line)
+    guard a.shape == b.shape else { return }
+    var worst: Float = 0, at = 0
+    for i in a.data.indices where abs(a.data[i] - b.data[i]) > worst { worst = abs(a.data[i] - b.data[i]); at = i }
+    XCTAssertLessThanOrEqual(worst, atol, "max |diff| \(worst) at \(at): \(a.data[at]) vs \(b.data[at]) shape \(a.shape)",
+                             file: file, line: line)
+}
+
+final class KernelTests: XCTestCase {
+    func testSamePaddingMatchesTensorFlow() {
+        // TF: out = ceil(in/s); total pad = max((out-1)*s + k - in, 0), smaller half first.
+        let even = AxisGeometry(input: 8, kernel: 3, stride: 2, padding: .same)
+        XCTAssertEqual([even.output, even.padBefore, even.padAfter], [4, 0, 1])
+        let odd = AxisGeometry(input: 7, kernel: 3, stride: 2, padding: .same)
+        XCTAssertEqual([odd.output, odd.padBefore, odd.padAfter], [4, 1, 1])
+        let one = AxisGeometry(input: 5, kernel: 3, stride: 1, padding: .same)
+        XCTAssertEqual([one.output, one.padBefore, one.padAfter], [5, 1, 1])
+        let valid = AxisGeometry(input: 230, kernel: 7, stride: 2, padding: .valid)
+        XCTAssertEqual(valid.output, 112)
+    }
+
+    func testConvMatchesNaiveAcrossGeometries() {
+        var rng = SeededRandom(state: 7)
+        let cases: [(h: Int, w: Int, c: Int, k: (Int, Int), o: Int, s: (Int, Int), p: Padding)] = [
+            (8, 8, 3, (3, 3), 5, (1, 1), .same), (8, 8, 3, (3, 3), 5, (2, 2), .same),
+            (9, 7, 2, (3, 3), 4, (2, 2), .same), (9, 9, 2, (3, 3), 4, (2, 2), .valid),
+            (6, 6, 4, (1, 1), 6, (1, 1), .valid), (7, 7, 4, (1, 1), 6, (2, 2), .valid),
+            (12, 12, 3, (7, 7), 4, (2, 2), .valid), (5, 6, 2, (2, 3), 3, (1, 2), .same),
+        ]
+        for t in cases {
+            let x = rng.tensor([2, t.h, t.w, t.c])
+            let kernel = rng.tensor([t.k.0, t.k.1, t.c, t.o])
+            let bias = (0..<t.o).map { _ in rng.next() }
+            let fast = conv2dForward(x, kernel: kernel, bias: bias, strides: t.s, padding: t.p)
+            let slow = conv2dNaive(x, kernel: kernel, bias: bias, strides: t.s, padding: t.p)
+            assertClose(fast, slow, atol: 1e-5)
+        }
+    }
+
+    func testConvTilesWhenColumnsExceedBudget() {
+        // 70x70 output pixels x 3*3*600 columns is > 8M floats, so this runs in several tiles.
+        var rng = SeededRandom(state: 3)
+        let x = rng.tensor([1, 70, 70, 600])
+        let kernel = rng.tensor([3, 3, 600, 2])
+        let fast = conv2dForward(x, kernel: kernel, bias: nil, padding: .same, relu: true)
+        var slow = conv2dNaive(x.rows(0..<1), kernel: kernel, bias: nil, padding: .same)
+        slow.data = slow.data.map { max($0, 0) }
+        assertClose(fast, slow, atol: 1e-3)
+    }
+
+    func testPoolingAgainstHandValues() {
+        let x = Tensor(shape: [1, 3, 3, 1], data: [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        XCTAssertEqual(maxPool2dForward(x, pool: (2, 2), strides: (2, 2), padding: .valid).data, [5])
+        XCTAssertEqual(maxPool2dForward(x, pool: (2, 2), strides: (2, 2), padding: .same).data, [5, 6, 8, 9])
+        // Same-padded average divides by the real inputs only: (6+9)/2 at the right edge.
+        XCTAssertEqual(avgPool2dForward(x, pool: (2, 2), strides: (2, 2), padding: .same).data, [3, 4.5, 7.5, 9])
+        let m = Tensor(shape: [1, 3, 3, 1], data: [-1, -2, -3, -4, -5, -6, -7, -8, -9])
+        XCTAssertEqual(maxPool2dForward(m, pool: (2, 2), strides: (2, 2), padding: .same).data, [-1, -3, -7, -9])
+        XCTAssertEqual(globalAvgPool2dForward(x).data, [5])
+        XCTAssertEqual(globalMaxPool2dForward(m).data, [-1])
+    }
+
+    func testZeroPaddingAndBatchNorm() {
+        let x = Tensor(shape: [1, 1, 2, 1], data: [1, 2])
+        let p = zeroPad2dForward(x, top: 1, bottom: 0, left: 0, right: 1)
+        XCTAssertEqual(p.shape, [1, 2, 3, 1])
+        XCTAssertEqual(p.data, [0, 0, 0, 1, 2, 0])
+        let y = batchNormForward(Tensor(shape: [1, 2], data: [3, 3]), gamma: [2, 1], beta: [1, 0],
+                                 mean: [1, 3], variance: [4, 1], epsilon: 0)
+        XCTAssertEqual(y.data, [3, 0])
+    }
+
+    func testSoftmaxIsStableForLargeLogits() {
+        var x = Tensor(shape: [1, 3], data: [1000, 1000, -1000])
+        softmaxInPlace(&x)
+        XCTAssertEqual(x.data[0], 0.5, accuracy: 1e-6)
+        XCTAssertEqual(x.data[2], 0, accuracy: 1e-6)
+    }
+
+    func testDenseMatchesHandProduct() {
+        let x = Tensor(shape: [1, 2], data: [1, 2])
+        let k = Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(denseForward(x, kernel: k, bias: [1, 1, 1]).data, [10, 13, 16])
+    }
+}
