@@ -4,7 +4,7 @@ import PackageDescription
 let package = Package(
     name: "ModelZoo",
     products: [
-        .library(name: "ModelZoo", targets: ["ZooHDF5", "ZooTensor", "ZooLayers", "ZooModels", "ZooKeras", "ZooCLI"]),
+        .library(name: "ModelZoo", targets: ["ZooSupport", "ZooHDF5", "ZooTensor", "ZooLayers", "ZooModels", "ZooKeras", "ZooData", "ZooCLI"]),
         .executable(name: "zoo", targets: ["zoo"]),
     ],
     dependencies: [
@@ -16,23 +16,31 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CGzip", path: "Sources/CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "ZooSupport"),
         .target(name: "ZooHDF5", dependencies: ["CHDF5"]),
         .target(name: "ZooTensor", dependencies: ["COpenBLAS"]),
         .target(name: "ZooLayers", dependencies: ["ZooTensor"]),
         .target(name: "ZooModels", dependencies: ["ZooLayers"]),
         .target(name: "ZooKeras", dependencies: [
-            "ZooHDF5", "ZooLayers", "ZooModels",
+            "ZooHDF5", "ZooLayers", "ZooModels", "ZooSupport",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        .target(name: "ZooData", dependencies: [
+            "CGzip", "ZooTensor", "ZooLayers", "ZooModels", "ZooHDF5", "ZooSupport",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ], resources: [.copy("Resources/mnist-sample")]),
         .target(name: "ZooCLI", dependencies: [
-            "ZooKeras", "ZooModels",
+            "ZooKeras", "ZooModels", "ZooData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "zoo", dependencies: ["ZooCLI"]),
+        .testTarget(name: "ZooSupportTests", dependencies: ["ZooSupport"]),
         .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ZooTensorTests", dependencies: ["ZooTensor"]),
         .testTarget(name: "ZooModelsTests", dependencies: ["ZooModels"]),
         .testTarget(name: "ZooKerasTests", dependencies: ["ZooKeras", "ZooModels"]),
+        .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooHDF5"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI"]),
     ]
 )

@@ -66,20 +66,18 @@ def random_layer_values(layer, rng, kernel_init="glorot", kernel_scale=1.0):
     return values
 
 
-def set_random_weights(model, seed, kernel_init="glorot", first_kernel_scale=1.0):
+def set_random_weights(model, seed, kernel_init="glorot", kernel_scale=None):
     """Give every layer of `model` seeded random weights (model.layers order).
 
-    first_kernel_scale scales only the first kernel: compare_full feeds
-    caffe-preprocessed pixels (~+-100), so the first conv absorbs that scale.
+    kernel_scale(layer_name) -> factor for that layer's kernel std (default 1).
+    compare_full uses it to absorb the ~+-100 caffe-preprocessed pixel scale in
+    the first conv and to damp ResNet residual branches.
     """
     rng = np.random.default_rng(seed)
-    first = True
     for layer in model.layers:
-        if not layer.weights:
-            continue
-        layer.set_weights(random_layer_values(
-            layer, rng, kernel_init, first_kernel_scale if first else 1.0))
-        first = False
+        if layer.weights:
+            scale = kernel_scale(layer.name) if kernel_scale else 1.0
+            layer.set_weights(random_layer_values(layer, rng, kernel_init, scale))
 
 
 def weighted_layers(model):
@@ -103,9 +101,9 @@ def copy_weights(src, dst, check_names=True):
 
 
 def forward(model, x):
-    """Inference forward pass (not model.predict: no batching/callbacks)."""
-    return np.asarray(keras.ops.convert_to_numpy(model(x, training=False))) \
-        if isinstance(model, keras.Model) else model(x, training=False).numpy()
+    """Inference forward pass (not model.predict: no batching/callbacks).
+    Works for tf_keras and Keras 3 models (both return TF tensors here)."""
+    return np.asarray(model(x, training=False))
 
 
 def max_abs(a, b):

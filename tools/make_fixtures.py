@@ -61,11 +61,6 @@ def log(msg):
     print(msg, flush=True)
 
 
-def fresh(builder, K):
-    """A new model instance with Keras's own (different) initial weights."""
-    return builder(K)
-
-
 def legacy_name(path):
     """Both tf_keras 2.21 and Keras 3 pick the *native* (Keras 3) reader for
     any name ending in .weights.h5, so a legacy file with that suffix has to
@@ -81,7 +76,7 @@ def legacy_name(path):
 
 
 def check_load(path, builder, K, y_ref, x, by_name=False):
-    m = fresh(builder, K)
+    m = builder(K)  # fresh instance: Keras's own (different) initial weights
     src = legacy_name(path)
     m.load_weights(src, by_name=True) if by_name else m.load_weights(src)
     return kc.assert_close(kc.forward(m, x), y_ref, TOL, f"{os.path.basename(path)} via {K.__name__}")
@@ -146,6 +141,10 @@ def make_model_files(name, out):
     builder = kc.TINY_BUILDERS[name]
     seed = SEEDS[name]
     m2 = builder(tf_keras)
+    if name == "tiny_resnet":  # same model.layers order as keras.applications
+        block = [layer.name[len("conv2_block1"):] for layer in m2.layers if layer.name.startswith("conv2_block1")]
+        assert block == ["_1_conv", "_1_bn", "_1_relu", "_2_conv", "_2_bn", "_2_relu",
+                         "_0_conv", "_3_conv", "_0_bn", "_3_bn", "_add", "_out"], block
     kc.set_random_weights(m2, seed)
     m3 = builder(keras)
     kc.copy_weights(m2, m3)

@@ -71,7 +71,7 @@ public final class H5Dataset: H5AttributeHolder {
         elementType = describeType(type.id)
     }
 
-    private var site: Site { Site(file: file, path: path) }
+    var site: Site { Site(file: file, path: path) }
 
     /// Integer and float data are converted by HDF5 (out-of-range values are clipped).
     public func readFloats() throws -> [Float] { try readAll(zoo_H5T_NATIVE_FLOAT(), 0) }

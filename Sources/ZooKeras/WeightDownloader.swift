@@ -1,4 +1,5 @@
 import Foundation
+import ZooSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

@@ -1,1 +1,3 @@
-print("zoo")
+import ZooCLI
+
+Zoo.run()

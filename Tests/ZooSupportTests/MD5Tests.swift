@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import ZooKeras
+@testable import ZooSupport
 
 final class MD5Tests: XCTestCase {
     func testRFC1321Vectors() {

@@ -1,0 +1,174 @@
+import ArgumentParser
+import Foundation
+import ZooData
+import ZooHDF5
+import ZooKeras
+import ZooLayers
+import ZooModels
+import ZooSupport
+
+extension Split: ExpressibleByArgument {}
+
+struct Features: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a frozen backbone over MNIST digits and write their features to HDF5 (/features [N, D], /labels [N]).",
+        discussion: """
+            Digits are resized (TensorFlow bilinear, half-pixel centres), replicated to 3 channels and \
+            preprocessed as the backbone expects (caffe mode). Features are cached by the content of the \
+            weights and data and every setting that changes them, so the backbone never runs twice on the \
+            same input.
+            """)
+
+    @Option(help: "The backbone: vgg16 or resnet50.")
+    var model: String
+
+    @OptionGroup var source: FeatureSourceOptions
+
+    @Option(help: "HDF5 file to write; it appears only when complete.")
+    var output: String
+
+    @Flag(help: "Print a JSON summary (count, dimension, cache hit, seconds) on stdout.")
+    var json = false
+
+    struct Result: Encodable {
+        let output: String
+        let count: Int
+        let dimension: Int
+        let cacheHit: Bool
+        let cachePath: String?
+        let seconds: Double
+        let imagesPerSecond: Double?
+    }
+
+    func run() throws {
+        try checkWritable(output)
+        let start = Date()
+        let (path, hit, computed) = try source.features(model: model, exclusiveOutput: output)
+        if path != output { try copyAtomically(path, to: output) }
+        let f = try H5File.open(output).root.dataset("features")
+        let seconds = Date().timeIntervalSince(start)
+        let result = Result(output: output, count: f.shape[0], dimension: f.shape[1], cacheHit: hit,
+                            cachePath: source.noCache ? nil : path, seconds: seconds,
+                            imagesPerSecond: computed.map { Double(f.shape[0]) / $0 })
+        if json { return try printJSON(result) }
+        let how = hit ? "from the cache (\(path))" : String(format: "in %.1f s, %.1f images/s", computed ?? seconds, result.imagesPerSecond ?? 0)
+        print("\(output): \(f.shape[0]) x \(f.shape[1]) features \(how)")
+    }
+}
+
+/// What a feature set is computed from; shared by `features` and the training commands.
+struct FeatureSourceOptions: ParsableArguments {
+    @Option(help: "A Keras weight file for the backbone (no top). Without it the official file from the Keras cache (downloaded if needed).")
+    var weights: String?
+
+    @Flag(help: "Use a backbone with Keras's default initialisation (glorot_uniform, seeded) instead of pretrained weights.")
+    var untrained = false
+
+    @Option(help: "Seed for --untrained initialisation.")
+    var seed: UInt64 = 0
+
+    @Option(help: "A MNIST directory (train-*/t10k-* IDX files, gzipped or not) or a Keras mnist.npz. Default: the built-in 5,000-digit sample.")
+    var data: String?
+
+    @Option(help: "Which split: train or test.")
+    var split: Split = .test
+
+    @Option(help: "Input size in pixels the 28x28 digits are resized to (at least 32).")
+    var size: Int = 32
+
+    @Option(help: "Pooling after the backbone: avg, max or none (none keeps the flattened H x W x C map).")
+    var pooling: Pooling = .avg
+
+    @Option(help: "Images per forward pass.")
+    var batchSize: Int = 64
+
+    @Option(help: "Use only the first N digits of the split.")
+    var limit: Int?
+
+    @Option(help: "Feature cache directory (default $ZOO_CACHE_DIR/features or ~/.cache/modelzoo/features).")
+    var cacheDir: String?
+
+    @Flag(help: "Neither read nor write the feature cache.")
+    var noCache = false
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
+        if untrained && weights != nil { throw ValidationError("--untrained and --weights exclude each other") }
+    }
+
+    /// The path of the features for these settings: a cache entry (computed first on a miss), or,
+    /// with --no-cache, `exclusiveOutput` itself. Also whether it was a hit, and the compute time.
+    func features(model: String, exclusiveOutput: String) throws -> (String, Bool, Double?) {
+        let entry = try catalogueEntry(model)
+        let backbone = try entry.build((size, size), false, pooling)
+        let digits = try MNIST.load(data, split: split).prefix(limit)
+        let weightsPath = try untrained ? nil : resolveWeights(entry)
+        let key = FeatureKey(
+            model: entry.name, weights: try weightsPath.map { try MD5.hex(ofFile: $0) } ?? "keras-init:\(seed)",
+            size: size, pooling: pooling.rawValue, preprocessing: entry.preprocessing.rawValue,
+            data: try digits.files.map { try MD5.hex(ofFile: $0) }, split: split.rawValue, limit: limit)
+        let cache = FeatureCache(directory: cacheDir)
+        if !noCache, let hit = cache.lookup(key) { return (hit, true, nil) }
+        if let weightsPath {
+            try loadWeights(into: backbone, from: KerasWeightFile(path: weightsPath)).check()
+        } else {
+            printNotice("\(entry.name) is not pretrained: Keras default initialisation, seed \(seed)")
+            backbone.initializeKerasDefaults(seed: seed)
+        }
+        let target = noCache ? exclusiveOutput : cache.path(for: key)
+        if !noCache { try cache.prepare() }
+        let bar = ProgressBar(label: "\(entry.name) features", total: Int64(digits.count), unit: .images)
+        let start = Date()
+        try extractFeatures(
+            model: backbone, digits: digits,
+            preprocessor: Preprocessor(inputHeight: digits.height, inputWidth: digits.width, size: size, mode: entry.preprocessing),
+            batchSize: batchSize, to: target,
+            attributes: [("model", .string(entry.name)), ("weights", .string(weightsPath ?? "keras-init")),
+                         ("weights_md5", .string(key.weights)), ("size", .int(Int64(size))),
+                         ("pooling", .string(pooling.rawValue)), ("preprocessing", .string(entry.preprocessing.rawValue)),
+                         ("split", .string(split.rawValue)), ("data", .strings(digits.files)),
+                         ("cache_key", .string(key.canonical))],
+            progress: { bar.advance(by: $0) })
+        bar.finish()
+        return (target, false, Date().timeIntervalSince(start))
+    }
+
+    func resolveWeights(_ entry: CatalogueEntry) throws -> String {
+        if let weights { return weights }
+        let official = entry.weights(includeTop: false)
+        let store = WeightStore()
+        let bar = ProgressBar(label: official.fileName, total: Int64(official.bytes), unit: .bytes)
+        defer { bar.finish() }
+        do {
+            return try store.resolve(official) { done, total in bar.update(done, total: total) }
+        } catch {
+            throw ExitStatus.Failure(status: .downloadFailed, message: "\(error); or pass --untrained for a Keras-initialised backbone")
+        }
+    }
+}
+
+/// Fails early, before any work, when `path` could not be written.
+func checkWritable(_ path: String) throws {
+    let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue,
+          FileManager.default.isWritableFile(atPath: dir) else {
+        throw ExitStatus.Failure(status: .failure, message: "\(path): cannot write there (directory \(dir) is missing or not writable)")
+    }
+}
+
+/// Copies a finished file so that `destination` only ever holds a complete copy.
+func copyAtomically(_ source: String, to destination: String) throws {
+    let dir = URL(fileURLWithPath: destination).deletingLastPathComponent().path
+    let tmp = dir + "/." + URL(fileURLWithPath: destination).lastPathComponent + ".tmp-\(UUID().uuidString.prefix(8))"
+    do {
+        try FileManager.default.copyItem(atPath: source, toPath: tmp)
+        guard rename(tmp, destination) == 0 else {
+            throw ExitStatus.Failure(status: .failure, message: "\(destination): cannot rename into place: \(String(cString: strerror(errno)))")
+        }
+    } catch {
+        unlink(tmp)
+        throw error
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import ZooKeras
+import ZooLayers
+import ZooModels
+
+extension Pooling: ExpressibleByArgument {}
+
+/// The options that pick a catalogue model's architecture, shared by every command that builds one.
+struct ArchitectureOptions: ParsableArguments {
+    @Argument(help: "The model: vgg16 or resnet50.")
+    var model: String
+
+    @Option(help: "Input height and width in pixels (at least 32; 224 with --include-top).")
+    var size: Int = 224
+
+    @Flag(help: "Keep the ImageNet classifier (Flatten/fc1/fc2 for VGG16, avg_pool for ResNet50, then the 1000-way predictions).")
+    var includeTop = false
+
+    @Option(help: "What follows the convolutional base without the top: none, avg or max (Keras's `pooling`).")
+    var pooling: Pooling = .none
+
+    func entry() throws -> CatalogueEntry { try catalogueEntry(model) }
+
+    func build() throws -> Model {
+        try entry().build((size, size), includeTop, pooling)
+    }
+}
+
+/// Where a model's weights come from.
+struct WeightOptions: ParsableArguments {
+    @Option(help: "A Keras weight file (.h5 of any Keras version, .weights.h5 or .keras). Without it the official file is taken from the Keras cache (~/.keras/models, or $KERAS_HOME/models), downloading it there first if needed.")
+    var weights: String?
+
+    @Flag(help: "Match layers by name instead of by position (Keras's load_weights(by_name=True)); extra layers in the file are then allowed.")
+    var byName = false
+
+    /// Loads weights into `model` and returns the report; `check` makes any problem an error.
+    func load(into model: Model, entry: CatalogueEntry, includeTop: Bool, check: Bool = true) throws -> LoadReport {
+        let path: String
+        if let weights {
+            path = weights
+        } else {
+            let official = entry.weights(includeTop: includeTop)
+            let store = WeightStore()
+            if !store.isCached(official) {
+                printNotice("downloading \(official.fileName) (\(official.bytes / 1_000_000) MB) into \(store.cacheDirectory)")
+            }
+            let bar = ProgressBar(label: official.fileName, total: Int64(official.bytes), unit: .bytes)
+            path = try store.resolve(official) { done, total in bar.update(done, total: total) }
+            bar.finish()
+        }
+        let file = try KerasWeightFile(path: path)
+        let report = try loadWeights(into: model, from: file, mode: byName ? .byName : .topological)
+        if check { try report.check() }
+        return report
+    }
+}
+
+func printNotice(_ message: String) {
+    FileHandle.standardError.write(Data("zoo: \(message)\n".utf8))
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import ZooKeras
+import ZooLayers
+import ZooModels
+
+struct SummaryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "summary",
+        abstract: "Print a Keras-like model summary: layers, output shapes, parameter counts and totals.")
+
+    @OptionGroup var architecture: ArchitectureOptions
+
+    func run() throws {
+        print(try architecture.build().summary())
+    }
+}
+
+struct CatalogueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "catalogue",
+        abstract: "List the zoo's models with their official Keras weight files, URLs, md5 sums and preprocessing.")
+
+    @Flag(help: "Print JSON (the content of Models/catalogue.json).")
+    var json = false
+
+    struct Entry: Encodable {
+        let name: String
+        let kerasName: String
+        let preprocessing: PreprocessingMode
+        let minimumInputSize: Int
+        let topInputSize: Int
+        let weightsTop: WeightFile
+        let weightsNoTop: WeightFile
+    }
+
+    func run() throws {
+        let entries = catalogue.map {
+            Entry(name: $0.name, kerasName: $0.kerasName, preprocessing: $0.preprocessing,
+                  minimumInputSize: $0.minimumInputSize, topInputSize: $0.topInputSize,
+                  weightsTop: $0.weightsTop, weightsNoTop: $0.weightsNoTop)
+        }
+        if json { return try printJSON(entries) }
+        let store = WeightStore()
+        for e in catalogue {
+            print("\(e.name) (keras.applications.\(e.kerasName)), preprocessing \(e.preprocessing.rawValue), input >= \(e.minimumInputSize)px, \(e.topInputSize)px with the top")
+            for w in [e.weightsNoTop, e.weightsTop] {
+                print("  \(w.fileName)  md5 \(w.md5)  \(grouped(w.bytes)) bytes  \(store.isCached(w) ? "cached" : "not cached")")
+                print("    \(w.url)")
+            }
+        }
+    }
+}

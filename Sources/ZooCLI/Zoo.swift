@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import ZooData
+import ZooHDF5
+import ZooKeras
+import ZooLayers
+import ZooModels
+
+/// The `zoo` command. Errors end as one line on stderr and an exit code scripts can rely on
+/// (see `ExitStatus` and the README).
+public struct Zoo: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "zoo",
+        abstract: "Run and inspect pretrained Keras VGG16 and ResNet50 networks in Swift.",
+        discussion: """
+            Exit status: 0 success, 1 other error, 3 a file could not be read (missing, not HDF5, \
+            truncated, not a Keras file), 4 the weights do not fit the model, 5 download failed, \
+            64 bad command-line usage.
+            """,
+        subcommands: [Inspect.self, SummaryCommand.self, Load.self, Features.self, Forward.self, Bench.self, CatalogueCommand.self])
+
+    public init() {}
+
+    /// Parses and runs, mapping errors to one line and a documented exit status.
+    public static func run(_ arguments: [String]? = nil) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            Foundation.exit(0)
+        } catch let error as ExitStatus.Failure {
+            printError(error.message)
+            Foundation.exit(error.status.rawValue)
+        } catch let error where ExitStatus.of(error) != nil {
+            printError("\(error)")
+            Foundation.exit(ExitStatus.of(error)!.rawValue)
+        } catch {
+            // Help and version requests print in full; usage mistakes get one line like every error.
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            printError(message(for: error) + " (see `zoo help`)")
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
+
+/// Exit statuses of `zoo`; documented in `zoo --help` and the README.
+public enum ExitStatus: Int32 {
+    case failure = 1, unreadableFile = 3, weightsDoNotFit = 4, downloadFailed = 5
+
+    public struct Failure: Error {
+        public let status: ExitStatus
+        public let message: String
+    }
+
+    static func of(_ error: Error) -> ExitStatus? {
+        switch error {
+        case is HDF5Error, is DataError: return .unreadableFile
+        case let e as KerasImportError:
+            switch e {
+            case .weightProblems: return .weightsDoNotFit
+            default: return .unreadableFile
+            }
+        case is WeightStoreError, is WeightDownloadError: return .downloadFailed
+        case is ModelError, is LayerError: return .failure
+        default: return nil
+        }
+    }
+}
+
+func printError(_ message: String) {
+    let line = message.replacingOccurrences(of: "\n", with: " ")
+    FileHandle.standardError.write(Data("zoo: error: \(line)\n".utf8))
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}

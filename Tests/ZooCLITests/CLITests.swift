@@ -1,0 +1,105 @@
+import Foundation
+import XCTest
+
+/// Runs the built `zoo` executable and captures its output.
+struct ZooRun {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+func zoo(_ arguments: String...) throws -> ZooRun { try zoo(arguments) }
+
+func zoo(_ arguments: [String], environment: [String: String] = [:]) throws -> ZooRun {
+    // The test runner executable lives in the build products directory, next to `zoo`.
+    let binary = Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("zoo")
+    let p = Process()
+    p.executableURL = binary
+    p.arguments = arguments
+    p.currentDirectoryURL = repoRoot
+    p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return ZooRun(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                  stderr: String(decoding: e, as: UTF8.self))
+}
+
+let keras = "Tests/Fixtures/keras/"
+
+final class CLITests: XCTestCase {
+    func testSummaryTotalsEqualKeras() throws {
+        // keras.applications.VGG16/ResNet50(include_top=True).count_params()
+        XCTAssertTrue(try zoo("summary", "vgg16", "--size", "224", "--include-top").stdout.contains("Total params: 138,357,544"))
+        let r = try zoo("summary", "resnet50", "--size", "224", "--include-top").stdout
+        XCTAssertTrue(r.contains("Total params: 25,636,712"))
+        XCTAssertTrue(r.contains("Non-trainable params: 53,120"))
+        // Without the top at 32 px (keras-layer-order/*_notop: 14,714,688 and 23,587,712).
+        XCTAssertTrue(try zoo("summary", "vgg16", "--size", "32").stdout.contains("Total params: 14,714,688"))
+        XCTAssertTrue(try zoo("summary", "resnet50", "--size", "32").stdout.contains("Total params: 23,587,712"))
+        XCTAssertTrue(try zoo("summary", "resnet50", "--size", "32").stdout.contains("(None, 1, 1, 2048)"))
+    }
+
+    func testCatalogueJSONIsCommitted() throws {
+        let committed = try String(contentsOf: repoRoot.appendingPathComponent("Models/catalogue.json"), encoding: .utf8)
+        XCTAssertEqual(try zoo("catalogue", "--json").stdout, committed,
+                       "Models/catalogue.json is stale: run `zoo catalogue --json > Models/catalogue.json`")
+    }
+
+    func testInspectNamesEveryLayout() throws {
+        let expected = ["tiny_vgg.keras1.h5": "keras1-flat", "tiny_vgg.keras2nested.h5": "keras2-nested",
+                        "tiny_vgg.tfkeras.weights.h5": "keras2-nested", "tiny_vgg.tfkeras.model.h5": "full-model",
+                        "tiny_vgg.k3.model.h5": "full-model", "tiny_vgg.k3.weights.h5": "keras3-weights",
+                        "tiny_vgg.k3.keras": "keras-archive"]
+        for (file, layout) in expected {
+            let r = try zoo("inspect", keras + file, "--json")
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            XCTAssertEqual(json?["layout"] as? String, layout, file)
+        }
+    }
+
+    func testBadInputsGiveOneLineErrorsAndStatus() throws {
+        let cases: [([String], Int32, String)] = [
+            (["inspect", "no/such/file.h5"], 3, "no such file"),
+            (["inspect", keras + "not_hdf5.h5"], 3, "not an HDF5 file"),
+            (["inspect", keras + "tiny_vgg.truncated.h5"], 3, "tiny_vgg.truncated.h5"),
+            (["load", "vgg16", "--size", "32", "--weights", keras + "tiny_vgg.tfkeras.weights.h5"], 4, "block1_conv1"),
+            (["load", "resnet50", "--size", "32", "--weights", keras + "tiny_vgg.keras1.h5"], 4, "weight problems"),
+            (["summary", "vgg16", "--size", "31"], 1, "at least 32x32"),
+            (["summary", "vgg16", "--size", "64", "--include-top"], 1, "224x224"),
+            (["summary", "alexnet"], 1, "unknown model"),
+        ]
+        for (args, status, needle) in cases {
+            let r = try zoo(args)
+            XCTAssertEqual(r.status, status, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(needle), "\(args): \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("HDF5-DIAG"), "\(args): \(r.stderr)")
+        }
+    }
+
+    func testLoadReportListsEveryParameter() throws {
+        let r = try zoo("load", "vgg16", "--size", "32", "--weights", keras + "tiny_vgg.tfkeras.weights.h5", "--json")
+        XCTAssertEqual(r.status, 4)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let entries = json?["entries"] as? [[String: Any]] ?? []
+        // 13 conv layers x (kernel, bias) in the model; the tiny file has 5 weighted layers.
+        XCTAssertEqual(entries.filter { $0["status"] as? String != "unexpected" }.count, 26)
+        XCTAssertTrue(entries.contains { $0["status"] as? String == "missing" })
+    }
+
+    func testHelpExplainsEveryFlag() throws {
+        for command in ["inspect", "summary", "load", "forward", "bench", "catalogue"] {
+            let r = try zoo("help", command)
+            XCTAssertEqual(r.status, 0)
+            XCTAssertFalse(r.stdout.isEmpty)
+        }
+    }
+}

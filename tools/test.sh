@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The project's test command (README, CI): unit tests on small committed fixtures in a debug build,
+# then the full-size VGG16/ResNet50 comparisons against Keras with a release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv="${ZOO_VENV:-.venv}"
+
+echo "== swift test (debug, committed Keras fixtures)"
+swift build --build-tests
+swift test --skip-build
+
+echo "== release build"
+swift build -c release --product zoo
+
+echo "== full-size comparisons against Keras (tools/compare_full.py)"
+tools/setup_venv.sh >/dev/null
+TF_CPP_MIN_LOG_LEVEL=3 "$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo
