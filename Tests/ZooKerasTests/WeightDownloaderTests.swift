@@ -1,5 +1,7 @@
 import Foundation
 import XCTest
+import ZooSupport
+import ZooTestSupport
 @testable import ZooKeras
 
 final class WeightDownloaderTests: XCTestCase {

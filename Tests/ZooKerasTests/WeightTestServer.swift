@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import XCTest
+import ZooTestSupport
 
 /// A python3 HTTP server on 127.0.0.1, started per test and killed in tearDown.
 final class WeightTestServer {
@@ -74,21 +75,4 @@ final class WeightTestServer {
         addr.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
         return addr
     }
-}
-
-func weightTestTempDir(_ tag: String) throws -> String {
-    let path = NSTemporaryDirectory() + "zoo-\(tag)-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-/// From /dev/urandom: generating multi-MB payloads byte by byte is seconds slow in debug builds.
-func weightTestRandomBytes(_ count: Int) -> [UInt8] {
-    let urandom = FileHandle(forReadingAtPath: "/dev/urandom")!
-    defer { try? urandom.close() }
-    var bytes: [UInt8] = []
-    while bytes.count < count {
-        bytes += urandom.readData(ofLength: count - bytes.count)
-    }
-    return bytes
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZooTestSupport
 @testable import ZooSupport
 
 final class MD5Tests: XCTestCase {
