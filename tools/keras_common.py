@@ -324,3 +324,47 @@ def write_io(path, x, y, keras_version=TF_KERAS_VERSION):
 def read_output(path, name="output"):
     with h5py.File(path, "r") as f:
         return np.asarray(f[name], np.float32)
+
+
+# ---------------------------------------------------------------- MNIST digits and preprocessing
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MNIST_SAMPLE = os.path.join(ROOT, "Sources", "ZooData", "Resources", "mnist-sample")
+IDX_PREFIX = {"train": "train", "test": "t10k"}
+
+
+def read_idx(path):
+    """An IDX file (gzipped or not) as a numpy array: big-endian header of
+    0, 0, dtype code, ndim, then one uint32 per dimension."""
+    import gzip
+    with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
+        raw = f.read()
+    if raw[:2] != b"\0\0" or raw[2] != 0x08:  # 0x08: unsigned byte, all MNIST files use it
+        raise ValueError(f"{path}: not an unsigned-byte IDX file")
+    ndim = raw[3]
+    shape = np.frombuffer(raw, ">u4", ndim, 4).astype(int)
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def mnist_digits(split="test", directory=MNIST_SAMPLE):
+    """(images uint8 [N, 28, 28], labels int64 [N]) of one split; by default the
+    built-in sample that `zoo` uses when given no --data."""
+    prefix = os.path.join(directory, IDX_PREFIX[split])
+    images = read_idx(prefix + "-images-idx3-ubyte.gz")
+    labels = read_idx(prefix + "-labels-idx1-ubyte.gz").astype(np.int64)
+    assert len(images) == len(labels), (len(images), len(labels))
+    return images, labels
+
+
+def resize_digits(digits, size):
+    """uint8 [N, H, W] -> float32 tensor [N, size, size, 1] with tf.image.resize's
+    defaults (bilinear, half-pixel centres, no antialiasing): what zoo reproduces."""
+    return tf.image.resize(np.asarray(digits)[..., None], (size, size))
+
+
+def digits_to_input(digits, size, preprocess_input):
+    """The TensorFlow pipeline that `zoo features` mirrors: resize -> gray to RGB
+    -> preprocess_input (caffe: RGB->BGR, minus ImageNet means). Works on a
+    tensor on purpose: on a float numpy array preprocess_input edits its input
+    in place."""
+    return preprocess_input(tf.image.grayscale_to_rgb(resize_digits(digits, size)))

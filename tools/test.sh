@@ -3,6 +3,7 @@
 # then the full-size VGG16/ResNet50 comparisons against Keras with a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+tools/install_deps.sh
 venv="${ZOO_VENV:-.venv}"
 
 echo "== swift test (debug, committed Keras fixtures)"
@@ -12,6 +13,7 @@ swift test --skip-build
 echo "== release build"
 swift build -c release --product zoo
 
-echo "== full-size comparisons against Keras (tools/compare_full.py)"
 tools/setup_venv.sh >/dev/null
-TF_CPP_MIN_LOG_LEVEL=3 "$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo
+export TF_CPP_MIN_LOG_LEVEL=3
+echo "== full-size VGG16/ResNet50 against Keras (tools/compare_full.py)"
+"$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo
