@@ -4,7 +4,7 @@ import PackageDescription
 let package = Package(
     name: "ModelZoo",
     products: [
-        .library(name: "ModelZoo", targets: ["ZooSupport", "ZooHDF5", "ZooTensor", "ZooLayers", "ZooModels", "ZooKeras", "ZooData", "ZooCLI"]),
+        .library(name: "ModelZoo", targets: ["ZooSupport", "ZooHDF5", "ZooTensor", "ZooLayers", "ZooModels", "ZooKeras", "ZooData", "ZooTraining", "ZooCLI"]),
         .executable(name: "zoo", targets: ["zoo"]),
     ],
     dependencies: [
@@ -30,8 +30,9 @@ let package = Package(
             "CGzip", "ZooTensor", "ZooLayers", "ZooModels", "ZooHDF5", "ZooSupport",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], resources: [.copy("Resources/mnist-sample")]),
+        .target(name: "ZooTraining", dependencies: ["ZooLayers", "ZooHDF5"]),
         .target(name: "ZooCLI", dependencies: [
-            "ZooKeras", "ZooModels", "ZooData",
+            "ZooKeras", "ZooModels", "ZooData", "ZooTraining",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "zoo", dependencies: ["ZooCLI"]),
@@ -42,6 +43,7 @@ let package = Package(
         .testTarget(name: "ZooModelsTests", dependencies: ["ZooModels"]),
         .testTarget(name: "ZooKerasTests", dependencies: ["ZooKeras", "ZooModels", "ZooSupport", "ZooTestSupport"]),
         .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooHDF5"]),
+        .testTarget(name: "ZooTrainingTests", dependencies: ["ZooTraining", "ZooKeras", "ZooHDF5"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI"]),
     ]
 )

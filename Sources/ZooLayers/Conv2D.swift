@@ -80,6 +80,32 @@ public final class Dense: Layer {
         applyActivation(activation, &y)
         return y
     }
+
+    private var cachedInput: Tensor?
+    private var cachedOutput: Tensor?
+    /// The pre-activation of the last training forward (for a softmax output, the logits).
+    public private(set) var logits: Tensor?
+
+    public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
+        guard training else { return forward(inputs) }
+        let z = denseForward(inputs[0], kernel: weights[0].value, bias: useBias ? weights[1].value.data : nil)
+        var y = z
+        applyActivation(activation, &y)
+        (cachedInput, cachedOutput, logits) = (inputs[0], y, z)
+        return y
+    }
+
+    public override var differentiable: Bool { [.linear, .relu, .softmax].contains(activation) }
+
+    /// x [N,I], kernel [I,O]. A softmax output is differentiated only fused with cross-entropy
+    /// (as Keras does): `dy` is then already the gradient at the logits.
+    public override func backward(_ dy: Tensor) -> [Tensor] {
+        let dz = activation == .relu ? reluBackward(y: cachedOutput!, dy: dy) : dy
+        let g = denseBackward(cachedInput!, kernel: weights[0].value, dy: dz)
+        accumulate(weights[0], g.dKernel)
+        if useBias { accumulate(weights[1], Tensor(shape: [units], data: g.dBias)) }
+        return [g.dx]
+    }
 }
 
 /// Keras `BatchNormalization` on the last axis, in inference mode (moving statistics).

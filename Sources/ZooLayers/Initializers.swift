@@ -3,7 +3,7 @@ import ZooTensor
 
 /// A small seeded generator (SplitMix64) so initial weights are reproducible across runs and machines.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    public var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

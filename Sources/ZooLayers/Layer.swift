@@ -9,6 +9,8 @@ public final class Weight {
     public var value: Tensor {
         didSet { precondition(value.shape == shape, "\(name): shape \(value.shape) != \(shape)") }
     }
+    /// Accumulated by `backward`, cleared by the optimizer step.
+    public var gradient: Tensor?
 
     public init(_ name: String, shape: [Int], trainable: Bool = true, value: Tensor? = nil) {
         self.name = name
@@ -55,6 +57,32 @@ open class Layer {
     open func build(_ inputShapes: [[Int]]) throws -> [Int] { inputShapes[0] }
 
     open func forward(_ inputs: [Tensor]) -> Tensor { inputs[0] }
+
+    /// Frozen layers keep their weights in training (Keras's `layer.trainable = False`).
+    public var trainable = true
+
+    /// The training-time forward: layers that need it cache what `backward` uses, and layers
+    /// that behave differently in training (Dropout) do so here.
+    open func forward(_ inputs: [Tensor], training: Bool) -> Tensor { forward(inputs) }
+
+    /// Whether `backward` is implemented for this layer's configuration.
+    open var differentiable: Bool { false }
+
+    /// Given dL/d(output) of the last training forward, accumulates dL/d(weight) into each
+    /// weight's `gradient` and returns dL/d(input) for every input.
+    open func backward(_ dy: Tensor) -> [Tensor] {
+        preconditionFailure("\(className) \(name) has no backward pass")
+    }
+
+    func accumulate(_ w: Weight, _ g: Tensor) {
+        guard trainable else { return }
+        if var existing = w.gradient {
+            for i in existing.data.indices { existing.data[i] += g.data[i] }
+            w.gradient = existing
+        } else {
+            w.gradient = g
+        }
+    }
 
     public var parameterCount: Int { weights.reduce(0) { $0 + $1.count } }
     public var trainableCount: Int { weights.filter(\.trainable).reduce(0) { $0 + $1.count } }

@@ -54,7 +54,10 @@ public final class Model {
 
     /// Runs a batch [N, ...inputShape] through the model. Each intermediate is released after its
     /// last consumer, so peak memory is a few activations, not all of them.
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    public func callAsFunction(_ x: Tensor) -> Tensor { forward(x, training: false) }
+
+    /// With `training`, layers cache what `backward` needs and Dropout is active.
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(Array(x.shape.dropFirst()) == inputShape, "\(name): input \(x.shape) != (N, \(inputShape))")
         var remaining = [Int](repeating: 0, count: nodes.count)
         for node in nodes { for input in node.inputs { remaining[index[input]!] += 1 } }
@@ -67,9 +70,42 @@ public final class Model {
                 remaining[j] -= 1
                 if remaining[j] == 0 { values[j] = nil }
             }
-            values[i] = node.layer.forward(args)
+            values[i] = training ? node.layer.forward(args, training: true) : node.layer.forward(args)
         }
         return values[nodes.count - 1]!
+    }
+
+    /// Backpropagates dL/d(output) of the last training forward in reverse layer order,
+    /// accumulating weight gradients of trainable layers. Gradients only flow into the part of
+    /// the graph that has trainable weights: a frozen backbone is never differentiated.
+    public func backward(_ dy: Tensor) {
+        var needs = [Bool](repeating: false, count: nodes.count)
+        for (i, node) in nodes.enumerated() {
+            let own = node.layer.trainable && !node.layer.weights.isEmpty
+            needs[i] = own || node.inputs.contains { needs[index[$0]!] }
+        }
+        var grads = [Tensor?](repeating: nil, count: nodes.count)
+        grads[nodes.count - 1] = dy
+        for (i, node) in nodes.enumerated().reversed() where needs[i] {
+            guard let g = grads[i], !(node.layer is InputLayer) else { continue }
+            grads[i] = nil
+            precondition(node.layer.differentiable, "\(node.layer.className) \(node.layer.name) cannot be trained")
+            for (input, dx) in zip(node.inputs, node.layer.backward(g)) {
+                let j = index[input]!
+                guard needs[j] else { continue }
+                if var existing = grads[j] {
+                    for k in existing.data.indices { existing.data[k] += dx.data[k] }
+                    grads[j] = existing
+                } else {
+                    grads[j] = dx
+                }
+            }
+        }
+    }
+
+    /// Every trainable weight with its Keras path (`layer/weight`), in model order.
+    public var trainableWeights: [(path: String, weight: Weight)] {
+        layers.filter(\.trainable).flatMap { l in l.weights.filter(\.trainable).map { ("\(l.name)/\($0.name)", $0) } }
     }
 
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }

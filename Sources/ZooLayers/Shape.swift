@@ -18,6 +18,20 @@ public final class ActivationLayer: Layer {
         applyActivation(activation, &y)
         return y
     }
+
+    private var cachedOutput: Tensor?
+
+    public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
+        let y = forward(inputs)
+        if training { cachedOutput = y }
+        return y
+    }
+
+    public override var differentiable: Bool { activation == .relu || activation == .linear }
+
+    public override func backward(_ dy: Tensor) -> [Tensor] {
+        [activation == .relu ? reluBackward(y: cachedOutput!, dy: dy) : dy]
+    }
 }
 
 /// Keras `Add`: the sum of two or more same-shaped inputs.
@@ -45,6 +59,17 @@ public final class Flatten: Layer {
     public override func forward(_ inputs: [Tensor]) -> Tensor {
         inputs[0].reshaped([inputs[0].shape[0], inputs[0].count / max(inputs[0].shape[0], 1)])
     }
+
+    private var inputShape: [Int] = []
+
+    public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
+        if training { inputShape = inputs[0].shape }
+        return forward(inputs)
+    }
+
+    public override var differentiable: Bool { true }
+
+    public override func backward(_ dy: Tensor) -> [Tensor] { [dy.reshaped(inputShape)] }
 }
 
 /// Keras `Dropout`: the identity at inference.
@@ -57,4 +82,28 @@ public final class Dropout: Layer {
     }
 
     public override var className: String { "Dropout" }
+
+    /// The mask's random stream; seeded by the trainer and saved in checkpoints.
+    public var generator = SeededGenerator(seed: 0)
+    private var mask: [Float] = []
+
+    /// Inverted dropout, as Keras: keep with probability 1 - rate and scale by 1 / (1 - rate),
+    /// so inference is the identity.
+    public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
+        guard training, rate > 0 else { return inputs[0] }
+        let scale = 1 / (1 - rate)
+        mask = (0..<inputs[0].count).map { _ in Float.random(in: 0..<1, using: &generator) < rate ? 0 : scale }
+        var y = inputs[0]
+        for i in y.data.indices { y.data[i] *= mask[i] }
+        return y
+    }
+
+    public override var differentiable: Bool { true }
+
+    public override func backward(_ dy: Tensor) -> [Tensor] {
+        guard rate > 0, mask.count == dy.count else { return [dy] }
+        var dx = dy
+        for i in dx.data.indices { dx.data[i] *= mask[i] }
+        return [dx]
+    }
 }
