@@ -17,3 +17,9 @@ tools/setup_venv.sh >/dev/null
 export TF_CPP_MIN_LOG_LEVEL=3
 echo "== full-size VGG16/ResNet50 against Keras (tools/compare_full.py)"
 "$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo
+
+echo "== MNIST features against TensorFlow (tools/compare_features.py; 64 px makes avg and max pooling differ)"
+"$venv/bin/python" tools/compare_features.py --zoo .build/release/zoo --cases vgg16:32,vgg16:48,resnet50:32,vgg16:64,resnet50:64
+
+echo "== MNIST download script against a local server"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider tools/test_download_mnist.py

@@ -24,6 +24,15 @@ struct Features: ParsableCommand {
 
     @OptionGroup var source: FeatureSourceOptions
 
+    @Option(help: "Which split: train or test.")
+    var split: Split = .test
+
+    @Option(help: "Images per forward pass.")
+    var batchSize: Int = 64
+
+    @Option(help: "Seed for --untrained initialisation.")
+    var seed: UInt64 = 0
+
     @Option(help: "HDF5 file to write; it appears only when complete.")
     var output: String
 
@@ -43,7 +52,8 @@ struct Features: ParsableCommand {
     func run() throws {
         try checkWritable(output)
         let start = Date()
-        let (path, hit, computed) = try source.features(model: model, exclusiveOutput: output)
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        let (path, hit, computed) = try source.features(model: model, split: split, seed: seed, batchSize: batchSize, exclusiveOutput: output)
         if path != output { try copyAtomically(path, to: output) }
         let f = try H5File.open(output).root.dataset("features")
         let seconds = Date().timeIntervalSince(start)
@@ -64,14 +74,8 @@ struct FeatureSourceOptions: ParsableArguments {
     @Flag(help: "Use a backbone with Keras's default initialisation (glorot_uniform, seeded) instead of pretrained weights.")
     var untrained = false
 
-    @Option(help: "Seed for --untrained initialisation.")
-    var seed: UInt64 = 0
-
     @Option(help: "A MNIST directory (train-*/t10k-* IDX files, gzipped or not) or a Keras mnist.npz. Default: the built-in 5,000-digit sample.")
     var data: String?
-
-    @Option(help: "Which split: train or test.")
-    var split: Split = .test
 
     @Option(help: "Input size in pixels the 28x28 digits are resized to (at least 32).")
     var size: Int = 32
@@ -79,10 +83,7 @@ struct FeatureSourceOptions: ParsableArguments {
     @Option(help: "Pooling after the backbone: avg, max or none (none keeps the flattened H x W x C map).")
     var pooling: Pooling = .avg
 
-    @Option(help: "Images per forward pass.")
-    var batchSize: Int = 64
-
-    @Option(help: "Use only the first N digits of the split.")
+    @Option(help: "Use only the first N digits of each split.")
     var limit: Int?
 
     @Option(help: "Feature cache directory (default $ZOO_CACHE_DIR/features or ~/.cache/modelzoo/features).")
@@ -92,14 +93,13 @@ struct FeatureSourceOptions: ParsableArguments {
     var noCache = false
 
     func validate() throws {
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
         if untrained && weights != nil { throw ValidationError("--untrained and --weights exclude each other") }
     }
 
     /// The path of the features for these settings: a cache entry (computed first on a miss), or,
     /// with --no-cache, `exclusiveOutput` itself. Also whether it was a hit, and the compute time.
-    func features(model: String, exclusiveOutput: String) throws -> (String, Bool, Double?) {
+    func features(model: String, split: Split, seed: UInt64, batchSize: Int = 64, exclusiveOutput: String? = nil) throws -> (String, Bool, Double?) {
         let entry = try catalogueEntry(model)
         let backbone = try entry.build((size, size), false, pooling)
         let digits = try MNIST.load(data, split: split).prefix(limit)
@@ -110,13 +110,8 @@ struct FeatureSourceOptions: ParsableArguments {
             data: try digits.files.map { try MD5.hex(ofFile: $0) }, split: split.rawValue, limit: limit)
         let cache = FeatureCache(directory: cacheDir)
         if !noCache, let hit = cache.lookup(key) { return (hit, true, nil) }
-        if let weightsPath {
-            try loadWeights(into: backbone, from: KerasWeightFile(path: weightsPath)).check()
-        } else {
-            printNotice("\(entry.name) is not pretrained: Keras default initialisation, seed \(seed)")
-            backbone.initializeKerasDefaults(seed: seed)
-        }
-        let target = noCache ? exclusiveOutput : cache.path(for: key)
+        try fill(backbone, weightsPath: weightsPath, seed: seed)
+        let target = noCache ? exclusiveOutput ?? temporaryPath("features-\(entry.name)-\(split.rawValue).h5") : cache.path(for: key)
         if !noCache { try cache.prepare() }
         let bar = ProgressBar(label: "\(entry.name) features", total: Int64(digits.count), unit: .images)
         let start = Date()
@@ -132,6 +127,23 @@ struct FeatureSourceOptions: ParsableArguments {
             progress: { bar.advance(by: $0) })
         bar.finish()
         return (target, false, Date().timeIntervalSince(start))
+    }
+
+    /// The backbone with its weights: from the file, or Keras-initialised when --untrained.
+    func backbone(model: String, seed: UInt64) throws -> Model {
+        let entry = try catalogueEntry(model)
+        let m = try entry.build((size, size), false, pooling)
+        try fill(m, weightsPath: untrained ? nil : resolveWeights(entry), seed: seed)
+        return m
+    }
+
+    private func fill(_ backbone: Model, weightsPath: String?, seed: UInt64) throws {
+        if let weightsPath {
+            try loadWeights(into: backbone, from: KerasWeightFile(path: weightsPath)).check()
+        } else {
+            printNotice("\(backbone.name) is not pretrained: Keras default initialisation, seed \(seed)")
+            backbone.initializeKerasDefaults(seed: seed)
+        }
     }
 
     func resolveWeights(_ entry: CatalogueEntry) throws -> String {
@@ -171,4 +183,9 @@ func copyAtomically(_ source: String, to destination: String) throws {
         unlink(tmp)
         throw error
     }
+}
+
+/// A path in the system temporary directory, unique to this process.
+func temporaryPath(_ name: String) -> String {
+    NSTemporaryDirectory() + "zoo-\(ProcessInfo.processInfo.processIdentifier)-\(name)"
 }

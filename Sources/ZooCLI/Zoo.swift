@@ -5,6 +5,7 @@ import ZooHDF5
 import ZooKeras
 import ZooLayers
 import ZooModels
+import ZooTraining
 
 /// The `zoo` command. Errors end as one line on stderr and an exit code scripts can rely on
 /// (see `ExitStatus` and the README).
@@ -17,7 +18,7 @@ public struct Zoo: ParsableCommand {
             truncated, not a Keras file), 4 the weights do not fit the model, 5 download failed, \
             64 bad command-line usage.
             """,
-        subcommands: [Inspect.self, SummaryCommand.self, Load.self, Features.self, Forward.self, Bench.self, CatalogueCommand.self])
+        subcommands: [Inspect.self, SummaryCommand.self, Load.self, Features.self, Finetune.self, Predict.self, Evaluate.self, Forward.self, Bench.self, CatalogueCommand.self])
 
     public init() {}
 
@@ -64,7 +65,7 @@ public enum ExitStatus: Int32 {
             default: return .unreadableFile
             }
         case is WeightStoreError, is WeightDownloadError: return .downloadFailed
-        case is ModelError, is LayerError: return .failure
+        case is ModelError, is LayerError, is TrainingError, is CheckpointError: return .failure
         default: return nil
         }
     }

@@ -176,6 +176,19 @@ private func makeLayer(_ cls: String, name: String, config c: [String: Any], fil
             throw KerasImportError.unsupportedLayer(file: file, layer: name, className: cls, hint: "axis \(axis)")
         }
         return ActivationLayer(name, .softmax, className: "Softmax")
+    case "Resizing":
+        let interpolation = c["interpolation"] as? String ?? "bilinear"
+        guard interpolation == "bilinear", c["crop_to_aspect_ratio"] as? Bool != true, c["pad_to_aspect_ratio"] as? Bool != true,
+              c["antialias"] as? Bool != true, let h = c["height"] as? Int, let w = c["width"] as? Int else {
+            throw KerasImportError.unsupportedLayer(file: file, layer: name, className: cls,
+                                                    hint: "only bilinear resizing without crop, pad or antialias")
+        }
+        return Resizing(name, height: h, width: w)
+    case "Rescaling":
+        guard let scale = (c["scale"] as? Double) ?? (c["scale"] as? Int).map(Double.init) else {
+            throw KerasImportError.unsupportedLayer(file: file, layer: name, className: cls, hint: "per-channel scale")
+        }
+        return Rescaling(name, scale: Float(scale), offset: Float((c["offset"] as? Double) ?? 0))
     case "Add": return Add(name: name)
     case "Flatten": return Flatten(name: name)
     case "Dropout": return Dropout(name, rate: Float(c["rate"] as? Double ?? 0))

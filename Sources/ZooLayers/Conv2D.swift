@@ -32,11 +32,17 @@ public final class Conv2D: Layer {
 
     public override var className: String { "Conv2D" }
 
+    public override var kerasConfig: [String: any Sendable] {
+        ["filters": filters, "kernel_size": [kernelSize.0, kernelSize.1], "strides": [strides.0, strides.1],
+         "padding": padding.rawValue, "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 1,
+         "activation": activation.rawValue, "use_bias": useBias]
+    }
+
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
         try expectRank(inputShapes, 3, "a (height, width, channels) input")
         let s = inputShapes[0]
-        weights = [Weight("kernel", shape: [kernelSize.0, kernelSize.1, s[2], filters])]
-        if useBias { weights.append(Weight("bias", shape: [filters])) }
+        define([Weight("kernel", shape: [kernelSize.0, kernelSize.1, s[2], filters])]
+               + (useBias ? [Weight("bias", shape: [filters])] : []))
         let rows = AxisGeometry(input: s[0], kernel: kernelSize.0, stride: strides.0, padding: padding)
         let cols = AxisGeometry(input: s[1], kernel: kernelSize.1, stride: strides.1, padding: padding)
         guard rows.output > 0, cols.output > 0 else {
@@ -68,10 +74,13 @@ public final class Dense: Layer {
 
     public override var className: String { "Dense" }
 
+    public override var kerasConfig: [String: any Sendable] {
+        ["units": units, "activation": activation.rawValue, "use_bias": useBias]
+    }
+
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
         try expectRank(inputShapes, 1, "a flat (features) input; add Flatten or global pooling first")
-        weights = [Weight("kernel", shape: [inputShapes[0][0], units])]
-        if useBias { weights.append(Weight("bias", shape: [units])) }
+        define([Weight("kernel", shape: [inputShapes[0][0], units])] + (useBias ? [Weight("bias", shape: [units])] : []))
         return [units]
     }
 
@@ -123,15 +132,20 @@ public final class BatchNormalization: Layer {
 
     public override var className: String { "BatchNormalization" }
 
+    public override var kerasConfig: [String: any Sendable] {
+        ["axis": -1, "momentum": 0.99, "epsilon": decimal(epsilon), "center": center, "scale": scale]
+    }
+
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
         guard inputShapes.count == 1, let c = inputShapes[0].last else {
             throw LayerError.inputShape(layer: name, expected: "one input", found: inputShapes)
         }
-        weights = []
-        if scale { weights.append(Weight("gamma", shape: [c], value: Tensor(repeating: 1, shape: [c]))) }
-        if center { weights.append(Weight("beta", shape: [c])) }
-        weights.append(Weight("moving_mean", shape: [c], trainable: false))
-        weights.append(Weight("moving_variance", shape: [c], trainable: false, value: Tensor(repeating: 1, shape: [c])))
+        var wanted: [Weight] = []
+        if scale { wanted.append(Weight("gamma", shape: [c], value: Tensor(repeating: 1, shape: [c]))) }
+        if center { wanted.append(Weight("beta", shape: [c])) }
+        wanted.append(Weight("moving_mean", shape: [c], trainable: false))
+        wanted.append(Weight("moving_variance", shape: [c], trainable: false, value: Tensor(repeating: 1, shape: [c])))
+        define(wanted)
         return inputShapes[0]
     }
 

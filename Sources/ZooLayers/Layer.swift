@@ -56,6 +56,16 @@ open class Layer {
     /// Creates the weights and returns the output shape (without the batch axis).
     open func build(_ inputShapes: [[Int]]) throws -> [Int] { inputShapes[0] }
 
+    /// The layer's arguments as Keras's `get_config()` gives them (tf-keras form), without `name`.
+    open var kerasConfig: [String: any Sendable] { [:] }
+
+    /// Sets the weights `build` wants, keeping the current ones when names and shapes already
+    /// match, so a built layer can be placed in another model (e.g. for export) unchanged.
+    func define(_ wanted: [Weight]) {
+        if weights.map(\.name) == wanted.map(\.name) && weights.map(\.shape) == wanted.map(\.shape) { return }
+        weights = wanted
+    }
+
     open func forward(_ inputs: [Tensor]) -> Tensor { inputs[0] }
 
     /// Frozen layers keep their weights in training (Keras's `layer.trainable = False`).
@@ -104,5 +114,12 @@ public final class InputLayer: Layer {
         super.init(name: name)
     }
     public override var className: String { "InputLayer" }
+    public override var kerasConfig: [String: any Sendable] {
+        ["batch_input_shape": [Optional<Int>.none] + shape.map { Optional($0) }, "dtype": "float32", "sparse": false, "ragged": false]
+    }
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] { shape }
 }
+
+/// A float hyper-parameter as the shortest decimal that reads back to it (1.001e-05, not
+/// 1.0010000035e-05), so configs we write carry the numbers Keras users typed.
+public func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }

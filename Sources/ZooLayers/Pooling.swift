@@ -20,6 +20,11 @@ public final class Pooling2D: Layer {
 
     public override var className: String { kind.rawValue }
 
+    public override var kerasConfig: [String: any Sendable] {
+        ["pool_size": [poolSize.0, poolSize.1], "strides": [strides.0, strides.1], "padding": padding.rawValue,
+         "data_format": "channels_last"]
+    }
+
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
         try expectRank(inputShapes, 3, "a (height, width, channels) input")
         let s = inputShapes[0]
@@ -50,6 +55,8 @@ public final class GlobalPooling2D: Layer {
 
     public override var className: String { kind.rawValue }
 
+    public override var kerasConfig: [String: any Sendable] { ["data_format": "channels_last", "keepdims": false] }
+
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
         try expectRank(inputShapes, 3, "a (height, width, channels) input")
         return [inputShapes[0][2]]
@@ -75,6 +82,10 @@ public final class ZeroPadding2D: Layer {
     }
 
     public override var className: String { "ZeroPadding2D" }
+
+    public override var kerasConfig: [String: any Sendable] {
+        ["padding": [[top, bottom], [left, right]], "data_format": "channels_last"]
+    }
 
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
         try expectRank(inputShapes, 3, "a (height, width, channels) input")

@@ -13,6 +13,14 @@ public final class ActivationLayer: Layer {
 
     public override var className: String { kerasClass }
 
+    public override var kerasConfig: [String: any Sendable] {
+        switch kerasClass {
+        case "ReLU": return ["max_value": Optional<Double>.none, "negative_slope": 0.0, "threshold": 0.0]
+        case "Softmax": return ["axis": -1]
+        default: return ["activation": activation.rawValue]
+        }
+    }
+
     public override func forward(_ inputs: [Tensor]) -> Tensor {
         var y = inputs[0]
         applyActivation(activation, &y)
@@ -52,6 +60,8 @@ public final class Add: Layer {
 public final class Flatten: Layer {
     public override var className: String { "Flatten" }
 
+    public override var kerasConfig: [String: any Sendable] { ["data_format": "channels_last"] }
+
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
         [inputShapes[0].reduce(1, *)]
     }
@@ -82,6 +92,8 @@ public final class Dropout: Layer {
     }
 
     public override var className: String { "Dropout" }
+
+    public override var kerasConfig: [String: any Sendable] { ["rate": decimal(rate)] }
 
     /// The mask's random stream; seeded by the trainer and saved in checkpoints.
     public var generator = SeededGenerator(seed: 0)

@@ -12,6 +12,9 @@ public struct WeightFile: Sendable, Codable, Equatable {
 public enum PreprocessingMode: String, Sendable, Codable {
     /// RGB -> BGR, subtract the ImageNet mean [103.939, 116.779, 123.68] (BGR), no scaling.
     case caffe
+
+    /// ImageNet channel means in BGR order, subtracted in caffe mode.
+    public static let caffeMeanBGR: [Float] = [103.939, 116.779, 123.68]
 }
 
 /// A model of the zoo: its architecture, official weights and preprocessing.

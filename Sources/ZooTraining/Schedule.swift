@@ -14,7 +14,7 @@ public enum Schedule: Sendable, Equatable {
 
 /// The state a schedule carries between epochs (kept in checkpoints).
 public struct ScheduleState: Sendable, Codable, Equatable {
-    public var best = Double.infinity
+    public var best: Double?
     public var wait = 0
     public init() {}
 }
@@ -32,7 +32,7 @@ extension Schedule {
             return minimum + (initial - minimum) * 0.5 * (1 + cos(Float.pi * progress))
         case let .reduceOnPlateau(factor, patience, minDelta, minimum):
             guard let valLoss else { return current }
-            if valLoss < state.best - minDelta {
+            if valLoss < (state.best ?? .infinity) - minDelta {
                 state.best = valLoss
                 state.wait = 0
                 return current

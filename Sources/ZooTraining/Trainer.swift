@@ -33,7 +33,7 @@ public struct TrainingState: Sendable, Codable {
     public var shuffleState: UInt64 = 0
     public var dropoutStates: [String: UInt64] = [:]
     public var schedule = ScheduleState()
-    public var bestValLoss = Double.infinity
+    public var bestValLoss: Double?
     public var epochsWithoutImprovement = 0
     public var bestWeights: [String: [Float]] = [:]
     public var learningRate: Float = 0
@@ -161,7 +161,7 @@ public final class Trainer {
     /// Keras EarlyStopping on val_loss (min_delta 0); returns true when training should stop.
     private func trackEarlyStopping(_ record: EpochRecord) -> Bool {
         guard let patience = options.earlyStopping, let valLoss = record.valLoss else { return false }
-        if valLoss < state.bestValLoss {
+        if valLoss < (state.bestValLoss ?? .infinity) {
             state.bestValLoss = valLoss
             state.epochsWithoutImprovement = 0
             state.bestWeights = Dictionary(uniqueKeysWithValues: model.trainableWeights.map { ($0.path, $0.weight.value.data) })

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import ZooData
+import ZooKeras
+import ZooLayers
+import ZooModels
+import ZooTensor
+import ZooTraining
+
+struct Finetune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a new classifier head on a frozen VGG16 or ResNet50 backbone, evaluate it, and export the whole model for Keras.",
+        discussion: """
+            Backbone features of both splits come from the feature cache (computed on first use), so \
+            trying another head or optimizer never runs the backbone again. The output is a Keras \
+            full-model .h5 that takes raw 28x28x1 digits (0-255) and contains its own preprocessing; \
+            tf-keras and Keras 3 load it with load_model, and its history is written as CSV beside it.
+            """)
+
+    @Option(help: "The backbone: vgg16 or resnet50.")
+    var model: String
+
+    @OptionGroup var source: FeatureSourceOptions
+    @OptionGroup var training: TrainingFlags
+
+    @Option(help: "Units of the hidden Dense (ReLU) layer of the head; 0 for a single softmax layer.")
+    var hidden: Int = 256
+
+    @Option(help: "Dropout rate before the softmax layer.")
+    var dropout: Float = 0.5
+
+    @Option(help: "The fine-tuned model (Keras full-model HDF5), written atomically.")
+    var output: String = "finetuned.h5"
+
+    @Flag(help: "Print the result (test accuracy, loss, per-class accuracy, confusion matrix, history) as JSON.")
+    var json = false
+
+    struct Result: Encodable {
+        let model: String
+        let output: String
+        let history: [EpochRecord]
+        let test: Evaluation
+        let featureSeconds: Double
+        let cacheHits: Int
+    }
+
+    func validate() throws {
+        guard hidden >= 0, (0..<1).contains(dropout) else { throw ValidationError("--hidden must be >= 0 and --dropout in [0, 1)") }
+    }
+
+    func run() throws {
+        try checkWritable(output)
+        let seed = training.seed
+        let start = Date()
+        var hits = 0
+        func features(_ split: Split) throws -> FeatureSet {
+            let (path, hit, _) = try source.features(model: model, split: split, seed: seed)
+            if hit { hits += 1 }
+            printNotice("\(split.rawValue) features \(hit ? "from the cache" : "computed"): \(path)")
+            defer { if source.noCache { unlink(path) } }
+            return try FeatureSet(contentsOf: path)
+        }
+        let train = try features(.train), test = try features(.test)
+        let featureSeconds = Date().timeIntervalSince(start)
+
+        let head = try classifierHead(features: train.features.shape[1], hidden: hidden, dropout: dropout)
+        head.initializeKerasDefaults(seed: seed &+ 0x4EAD)
+        let trainer = try Trainer(model: head, optimizer: training.makeOptimizer(), options: training.options())
+        let run = "finetune model=\(model) size=\(source.size) pooling=\(source.pooling.rawValue) hidden=\(hidden) dropout=\(dropout) \(training.runDescription)"
+        let history = try training.fit(trainer, x: train.features, y: train.labels, run: run)
+        let evaluation = trainer.evaluate(x: test.features, y: test.labels)
+
+        let backbone = try source.backbone(model: model, seed: seed)
+        let entry = try catalogueEntry(model)
+        let full = try digitClassifier(name: "zoo_\(model)_classifier", backbone: backbone, head: head,
+                                       preprocessing: entry.preprocessing)
+        try exportKerasModel(full, to: output)
+        try writeHistory(history, to: historyPath(output))
+
+        if json {
+            return try printJSON(Result(model: model, output: output, history: history, test: evaluation,
+                                        featureSeconds: featureSeconds, cacheHits: hits))
+        }
+        print(String(format: "test accuracy: %.4f", evaluation.accuracy))
+        print(String(format: "test loss: %.4f", evaluation.loss))
+        print(evaluation.table())
+        print("model: \(output) (Keras full model; history: \(historyPath(output)))")
+    }
+}
+
+/// `model.h5` -> `model.history.csv`.
+func historyPath(_ output: String) -> String {
+    (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".history.csv"
+}

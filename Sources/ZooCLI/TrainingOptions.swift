@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import ZooLayers
+import ZooTensor
+import ZooTraining
+
+enum OptimizerName: String, ExpressibleByArgument, CaseIterable { case adam, sgd, rmsprop }
+enum ScheduleName: String, ExpressibleByArgument, CaseIterable { case constant, step, cosine, plateau }
+
+/// The `model.fit` options shared by every training command.
+struct TrainingFlags: ParsableArguments {
+    @Option(help: "Epochs to train.")
+    var epochs: Int = 10
+
+    @Option(help: "Mini-batch size.")
+    var batchSize: Int = 64
+
+    @Option(help: "Optimizer: adam, sgd or rmsprop (Keras's defaults for everything not given here).")
+    var optimizer: OptimizerName = .adam
+
+    @Option(help: "Learning rate (default: Keras's for the optimizer: adam 0.001, sgd 0.01, rmsprop 0.001).")
+    var lr: Float?
+
+    @Option(help: "SGD momentum.")
+    var momentum: Float = 0
+
+    @Flag(help: "SGD with Nesterov momentum.")
+    var nesterov = false
+
+    @Option(help: "Learning-rate schedule per epoch: constant, step (x --step-factor every --step-every epochs), cosine (to 0 over the run) or plateau (x0.1 after 10 epochs without val_loss improvement, as ReduceLROnPlateau).")
+    var schedule: ScheduleName = .constant
+
+    @Option(help: "Epochs between steps of the step schedule.")
+    var stepEvery: Int = 10
+
+    @Option(help: "Factor of the step schedule.")
+    var stepFactor: Float = 0.5
+
+    @Option(help: "Fraction of the training split held out for validation, drawn at random (seeded).")
+    var validationSplit: Double = 0.1
+
+    @Option(help: "Stop after N epochs without val_loss improvement and restore the best weights.")
+    var earlyStopping: Int?
+
+    @Option(help: "Seed for initial weights, shuffling, the validation split and dropout.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Directory for a checkpoint written after every epoch (atomically).")
+    var checkpointDir: String?
+
+    @Flag(help: "Continue from the checkpoint in --checkpoint-dir, exactly as if never interrupted.")
+    var resume = false
+
+    func validate() throws {
+        guard epochs > 0, batchSize > 0 else { throw ValidationError("--epochs and --batch-size must be positive") }
+        guard (0..<1).contains(validationSplit) else { throw ValidationError("--validation-split must be in [0, 1)") }
+        if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
+    }
+
+    func makeOptimizer() -> Optimizer {
+        switch optimizer {
+        case .adam: return .adam(learningRate: lr ?? 0.001)
+        case .sgd: return .sgd(learningRate: lr ?? 0.01, momentum: momentum, nesterov: nesterov)
+        case .rmsprop: return .rmsprop(learningRate: lr ?? 0.001)
+        }
+    }
+
+    func options() -> TrainingOptions {
+        var o = TrainingOptions()
+        o.epochs = epochs
+        o.batchSize = batchSize
+        o.validationSplit = validationSplit
+        o.seed = seed
+        o.earlyStopping = earlyStopping
+        switch schedule {
+        case .constant: o.schedule = .constant
+        case .step: o.schedule = .stepDecay(every: stepEvery, factor: stepFactor)
+        case .cosine: o.schedule = .cosine(epochs: epochs, minimum: 0)
+        case .plateau: o.schedule = .reduceOnPlateau(factor: 0.1, patience: 10, minDelta: 1e-4, minimum: 0)
+        }
+        return o
+    }
+
+    /// What must match for a checkpoint to be resumed (everything but the epoch count).
+    var runDescription: String {
+        "optimizer=\(optimizer.rawValue) lr=\(lr.map { "\($0)" } ?? "default") momentum=\(momentum) nesterov=\(nesterov) batch=\(batchSize) validation=\(validationSplit) seed=\(seed) schedule=\(schedule.rawValue)"
+    }
+
+    /// Runs `trainer.fit` with Keras-style progress, checkpoints and resume.
+    func fit(_ trainer: Trainer, x: Tensor, y: [Int], run: String) throws -> [EpochRecord] {
+        let checkpoint = checkpointDir.map { $0 + "/" + Checkpoint.fileName }
+        if let dir = checkpointDir {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        if resume, let checkpoint {
+            guard FileManager.default.fileExists(atPath: checkpoint) else {
+                throw ExitStatus.Failure(status: .failure, message: "\(checkpoint): no checkpoint to resume from")
+            }
+            trainer.restore(try Checkpoint.restore(from: checkpoint, model: trainer.model, optimizer: trainer.optimizer, run: run))
+            printNotice("resuming after epoch \(trainer.state.epochsDone) from \(checkpoint)")
+        }
+        var bar: ProgressBar? = nil
+        return try trainer.fit(
+            x: x, y: y,
+            onBatch: { done, total, _, _ in
+                if bar == nil { bar = ProgressBar(label: "Epoch \(trainer.state.epochsDone + 1)/\(epochs)", total: Int64(total), unit: .images) }
+                bar?.update(Int64(done))
+            },
+            onEpoch: { record, state in
+                bar = nil
+                var line = String(format: "Epoch %d/%d - %.1fs - loss: %.4f - accuracy: %.4f", record.epoch, epochs, record.seconds,
+                                  record.loss, record.accuracy)
+                if let vl = record.valLoss, let va = record.valAccuracy {
+                    line += String(format: " - val_loss: %.4f - val_accuracy: %.4f", vl, va)
+                }
+                line += String(format: " - learning_rate: %.6g", record.learningRate)
+                print(line)
+                if let checkpoint {
+                    try Checkpoint.save(to: checkpoint, model: trainer.model, optimizer: trainer.optimizer, state: state, run: run)
+                }
+            })
+    }
+}
+
+/// Writes the history as CSV (Keras's CSVLogger columns), atomically.
+func writeHistory(_ history: [EpochRecord], to path: String) throws {
+    var csv = "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds\n"
+    for r in history {
+        csv += "\(r.epoch),\(r.loss),\(r.accuracy),\(r.valLoss.map { "\($0)" } ?? ""),\(r.valAccuracy.map { "\($0)" } ?? ""),\(r.learningRate),\(r.seconds)\n"
+    }
+    try writeTextAtomically(csv, to: path)
+}
+
+func writeTextAtomically(_ text: String, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
+    do {
+        try Data(text.utf8).write(to: tmp)
+        guard rename(tmp.path, path) == 0 else {
+            throw ExitStatus.Failure(status: .failure, message: "\(path): cannot rename into place: \(String(cString: strerror(errno)))")
+        }
+    } catch {
+        unlink(tmp.path)
+        throw error
+    }
+}
