@@ -152,16 +152,22 @@ def stack_residual_blocks_v1(L, x, filters, blocks, stride1=2, name=None):
     return x
 
 
+def tiny_vgg_blocks(L, x):
+    """The convolutional part of tiny_vgg (VGG16's block structure and layer
+    names in miniature), applied to tensor x; L is a `layers` module."""
+    x = L.Conv2D(4, 3, padding="same", activation="relu", name="block1_conv1")(x)
+    x = L.Conv2D(4, 3, padding="same", activation="relu", name="block1_conv2")(x)
+    x = L.MaxPooling2D((2, 2), strides=(2, 2), name="block1_pool")(x)
+    x = L.Conv2D(8, 3, padding="same", activation="relu", name="block2_conv1")(x)
+    return L.MaxPooling2D((2, 2), strides=(2, 2), name="block2_pool")(x)
+
+
 def build_tiny_vgg(K):
     """K is the tf_keras or keras module. Input names are fixed so that files
     do not depend on how many models were built before in the session."""
     L = K.layers
     inp = L.Input((16, 16, 3), name="input_1")
-    x = L.Conv2D(4, 3, padding="same", activation="relu", name="block1_conv1")(inp)
-    x = L.Conv2D(4, 3, padding="same", activation="relu", name="block1_conv2")(x)
-    x = L.MaxPooling2D((2, 2), strides=(2, 2), name="block1_pool")(x)
-    x = L.Conv2D(8, 3, padding="same", activation="relu", name="block2_conv1")(x)
-    x = L.MaxPooling2D((2, 2), strides=(2, 2), name="block2_pool")(x)
+    x = tiny_vgg_blocks(L, inp)
     x = L.Flatten(name="flatten")(x)
     x = L.Dense(16, activation="relu", name="fc1")(x)
     x = L.Dense(5, activation="softmax", name="predictions")(x)
@@ -368,3 +374,73 @@ def digits_to_input(digits, size, preprocess_input):
     tensor on purpose: on a float numpy array preprocess_input edits its input
     in place."""
     return preprocess_input(tf.image.grayscale_to_rgb(resize_digits(digits, size)))
+
+
+# ---------------------------------------------------------------- fine-tuning head and export layout
+
+APPLICATIONS = {"vgg16": "VGG16", "resnet50": "ResNet50"}
+# caffe-mode preprocess_input: RGB -> BGR, then minus these ImageNet means (BGR order).
+CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+HEAD_LAYERS = ("head_dense", "head_dropout", "head_predictions")
+POOLING_LAYERS = {"avg": "GlobalAveragePooling2D", "max": "GlobalMaxPooling2D"}
+
+
+def add_head(K, x, hidden, dropout, classes=10):
+    """The fine-tuning head on tensor x: Dense(hidden, relu, head_dense) ->
+    Dropout(head_dropout) -> Dense(classes, softmax, head_predictions);
+    hidden 0: only the softmax layer."""
+    L = K.layers
+    if hidden:
+        x = L.Dense(hidden, activation="relu", name="head_dense")(x)
+        x = L.Dropout(dropout, name="head_dropout")(x)
+    return L.Dense(classes, activation="softmax", name="head_predictions")(x)
+
+
+def preprocess_for(backbone):
+    """preprocess_input of a backbone (tiny_vgg: VGG16's, caffe mode); tf_keras's."""
+    return getattr(tf_keras.applications, "vgg16" if backbone == "tiny_vgg" else backbone).preprocess_input
+
+
+def apply_backbone(K, backbone, x, pooling):
+    """Backbone layers applied to tensor x (shape [None, S, S, 3]) so that they
+    become part of the caller's flat functional model; returns the output
+    tensor. keras.applications models given input_tensor= take their inputs
+    from the tensor's source, so nothing is nested. "tiny_vgg" is
+    tiny_vgg_blocks plus the pooling layer (named as tf_keras auto-names the
+    VGG16 one in a fresh session)."""
+    if backbone == "tiny_vgg":
+        x = tiny_vgg_blocks(K.layers, x)
+        if pooling:
+            x = getattr(K.layers, POOLING_LAYERS[pooling])(name={"avg": "global_average_pooling2d",
+                                                                  "max": "global_max_pooling2d"}[pooling])(x)
+        else:
+            x = K.layers.Flatten(name="flatten")(x)
+        return x
+    app = getattr(K.applications, APPLICATIONS[backbone])
+    return app(weights=None, include_top=False, input_tensor=x, pooling=pooling).output
+
+
+def build_classifier(K, backbone, size, pooling, hidden, dropout):
+    """Backbone on [S, S, 3] caffe-preprocessed input plus the head: what
+    `zoo finetune` trains, without the built-in preprocessing layers."""
+    inp = K.layers.Input((size, size, 3), name="input_1")
+    return K.Model(inp, add_head(K, apply_backbone(K, backbone, inp, pooling), hidden, dropout),
+                   name=f"{backbone}_classifier")
+
+
+def build_export_model(K, backbone, size, pooling="avg", hidden=256, dropout=0.5):
+    """The layout of `zoo`'s exported model: raw digits [28, 28, 1] (0..255)
+    -> Resizing(size, size, bilinear, "resize") -> fixed Conv2D(3, 1,
+    "caffe_preprocess") (kernel ones, bias -CAFFE_MEAN_BGR: gray -> caffe
+    BGR) -> backbone -> pooling -> head. One flat functional model; the
+    caffe_preprocess weights are set here, all others are Keras's initial
+    ones."""
+    L = K.layers
+    inp = L.Input((28, 28, 1), name="input_1")
+    x = L.Resizing(size, size, interpolation="bilinear", name="resize")(inp)
+    pre = L.Conv2D(3, 1, name="caffe_preprocess", trainable=False)
+    x = pre(x)
+    model = K.Model(inp, add_head(K, apply_backbone(K, backbone, x, pooling), hidden, dropout),
+                    name=f"{backbone}_export")
+    pre.set_weights([np.ones((1, 1, 1, 3), np.float32), -np.asarray(CAFFE_MEAN_BGR, np.float32)])
+    return model

@@ -30,7 +30,7 @@ tf.config.experimental.enable_op_determinism()
 
 AGREE_TOL = 1e-5      # tf_keras vs Keras 3, fit vs train_on_batch (relative per tensor)
 FIT_LOSS_TOL = 1e-4   # per-step losses recovered from fit's running mean (see fit_run)
-FLOAT64_TOL = 1e-5    # Keras 3 in float64 vs float32: conditioning (see float64_run)
+FLOAT64_TOL = 3e-5    # Keras 3 in float64 vs float32: conditioning guard (see float64_run)
 MAX_TOTAL = 12_000_000
 # The cnn's fc1 kernel is 9216 x 128 (1.18M floats, 4.7 MB per copy): the full
 # initial copy plus two full final copies alone would exceed MAX_TOTAL, so the

@@ -1,3 +1,4 @@
+import Dispatch
 import ZooTensor
 
 /// A Keras functional model: layers in Keras's `model.layers` order (which is also a valid
@@ -56,8 +57,9 @@ public final class Model {
     /// last consumer, so peak memory is a few activations, not all of them.
     public func callAsFunction(_ x: Tensor) -> Tensor { forward(x, training: false) }
 
-    /// With `training`, layers cache what `backward` needs and Dropout is active.
-    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+    /// With `training`, layers cache what `backward` needs and Dropout is active. `observe` sees
+    /// each layer's name and the seconds its forward took (for profiling).
+    public func forward(_ x: Tensor, training: Bool, observe: ((String, Double) -> Void)? = nil) -> Tensor {
         precondition(Array(x.shape.dropFirst()) == inputShape, "\(name): input \(x.shape) != (N, \(inputShape))")
         var remaining = [Int](repeating: 0, count: nodes.count)
         for node in nodes { for input in node.inputs { remaining[index[input]!] += 1 } }
@@ -70,7 +72,9 @@ public final class Model {
                 remaining[j] -= 1
                 if remaining[j] == 0 { values[j] = nil }
             }
+            let start = observe == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             values[i] = training ? node.layer.forward(args, training: true) : node.layer.forward(args)
+            if let observe { observe(node.layer.name, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
         }
         return values[nodes.count - 1]!
     }

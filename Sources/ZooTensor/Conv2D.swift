@@ -7,6 +7,12 @@ let im2colBudget = 8 << 20
 /// Conv2D forward: x [N,H,W,C] * kernel [KH,KW,C,O] (+ bias [O]) -> [N,OH,OW,O].
 /// im2col rows are output pixels, columns (kh, kw, c): the HWIO kernel is then already the
 /// [KH*KW*C, O] right-hand matrix, and the GEMM result is already NHWC.
+///
+/// Two schedules. Large maps with a small kernel matrix (VGG's first blocks) split the output
+/// pixels into cache-sized tiles processed in parallel, each doing im2col, a single-threaded GEMM
+/// and the bias/ReLU epilogue while the tile is hot; repacking the small kernel per tile is cheap.
+/// Everything else (small maps, big kernels, 1x1 convolutions, which need no im2col) runs one
+/// GEMM at a time with OpenBLAS's threads, so the large kernel is packed once.
 public func conv2dForward(
     _ x: Tensor, kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1),
     padding: Padding = .valid, relu: Bool = false
@@ -17,34 +23,57 @@ public func conv2dForward(
     let m = g.outputPixels, k = kh * kw * cin
     var out = [Float](repeating: 0, count: m * cout)
     let direct = kh == 1 && kw == 1 && strides == (1, 1)
-    let tileRows = direct ? max(m, 1) : max(1, min(m, im2colBudget / max(k, 1)))
-    var columns = direct ? [] : [Float](repeating: 0, count: tileRows * k)
+    let tiled = !direct && workerCount > 1 && m >= 4096 && k * cout <= 1 << 18
     x.data.withUnsafeBufferPointer { xp in
         kernel.data.withUnsafeBufferPointer { wp in
             out.withUnsafeMutableBufferPointer { op in
-                columns.withUnsafeMutableBufferPointer { cp in
-                    var m0 = 0
-                    while m0 < m {
-                        let rows = min(tileRows, m - m0)
-                        let c = op.baseAddress! + m0 * cout
-                        if let bias { fillRows(c, rows: rows, with: bias) }
-                        let a: UnsafePointer<Float>
-                        if direct {
-                            a = xp.baseAddress! + m0 * cin
-                        } else {
-                            im2col(xp.baseAddress!, g, kh: kh, kw: kw, rows: m0..<(m0 + rows), into: cp.baseAddress!)
-                            a = UnsafePointer(cp.baseAddress!)
+                let (xb, wb, ob) = (xp.baseAddress!, wp.baseAddress!, op.baseAddress!)
+                if direct {
+                    gemmTile(xb, wb, ob, rows: m, k: k, cout: cout, bias: bias, relu: relu)
+                } else if tiled {
+                    // ~1 MiB of columns per tile: it stays in L2 between im2col and the GEMM.
+                    let tileRows = max(64, min(1024, (1 << 18) / k))
+                    let tiles = (m + tileRows - 1) / tileRows
+                    withSingleThreadedBLAS {
+                        parallelChunks(tiles) { range in
+                            var columns = [Float](repeating: 0, count: tileRows * k)
+                            columns.withUnsafeMutableBufferPointer { cp in
+                                for t in range {
+                                    let rows = (t * tileRows)..<min((t + 1) * tileRows, m)
+                                    im2col(xb, g, kh: kh, kw: kw, rows: rows, into: cp.baseAddress!)
+                                    gemmTile(cp.baseAddress!, wb, ob + rows.lowerBound * cout, rows: rows.count, k: k,
+                                             cout: cout, bias: bias, relu: relu)
+                                }
+                            }
                         }
-                        sgemm(m: rows, n: cout, k: k, a: a, lda: k, b: wp.baseAddress!, ldb: cout,
-                              beta: bias == nil ? 0 : 1, c: c, ldc: cout)
-                        if relu { reluInPlace(c, count: rows * cout) }
-                        m0 += rows
+                    }
+                } else {
+                    let tileRows = max(1, min(m, im2colBudget / max(k, 1)))
+                    var columns = [Float](repeating: 0, count: tileRows * k)
+                    columns.withUnsafeMutableBufferPointer { cp in
+                        for m0 in stride(from: 0, to: m, by: tileRows) {
+                            let rows = m0..<min(m0 + tileRows, m)
+                            im2col(xb, g, kh: kh, kw: kw, rows: rows, into: cp.baseAddress!)
+                            gemmTile(cp.baseAddress!, wb, ob + m0 * cout, rows: rows.count, k: k, cout: cout,
+                                     bias: bias, relu: relu)
+                        }
                     }
                 }
             }
         }
     }
     return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
+}
+
+/// out[rows, O] = a[rows, K] * w[K, O] (+ bias), then ReLU if asked.
+@inline(__always)
+func gemmTile(
+    _ a: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows: Int, k: Int,
+    cout: Int, bias: [Float]?, relu: Bool
+) {
+    if let bias { fillRows(c, rows: rows, with: bias) }
+    sgemm(m: rows, n: cout, k: k, a: a, lda: k, b: w, ldb: cout, beta: bias == nil ? 0 : 1, c: c, ldc: cout)
+    if relu { reluInPlace(c, count: rows * cout) }
 }
 
 /// Copies the receptive field of each output pixel in `rows` into one row of `col`
