@@ -193,7 +193,7 @@ def run_checks(model_file, predictions, limit=None, override=None, out=print):
             err, differ, ties, msg = None, None, None, f"{type(e).__name__}: {str(e).strip().splitlines()[0][:300]}"
         rows.append((name, err, differ, ties, msg, time.time() - t0))
         r = rows[-1]
-        out(f"{name:34s} {n:5d} {'-' if err is None else f'{err:.3e}':>12s} "
+        out(f"{name:38s} {n:5d} {'-' if err is None else f'{err:.3e}':>12s} "
             f"{'-' if differ is None else differ:>7} {'-' if ties is None else ties:>5} "
             f"{'PASS' if msg is None else 'FAIL':6s} {r[5]:7.2f}")
         if msg:
@@ -209,7 +209,7 @@ def run_checks(model_file, predictions, limit=None, override=None, out=print):
     recipe = tuple(recipe.values())
     out(f"model file {model_file}: backbone {recipe[0]}, size {recipe[1]}, pooling {recipe[2]}, "
         f"hidden {recipe[3]}, dropout {recipe[4]}; {n} test digits")
-    out(f"{'check':34s} {'rows':>5s} {'max abs diff':>12s} {'argmax≠':>7s} {'ties':>5s} {'result':6s} {'seconds':>7s}")
+    out(f"{'check':38s} {'rows':>5s} {'max abs diff':>12s} {'argmax≠':>7s} {'ties':>5s} {'result':6s} {'seconds':>7s}")
     row("layout (model_config, weights)", lambda: (None, None, None, check_layout(model_file)))
     row("predictions file", lambda: (None, None, None, pmsg))
     for K, name in ((tf_keras, "tf_keras"), (keras, "keras3")):
@@ -231,17 +231,32 @@ def run_checks(model_file, predictions, limit=None, override=None, out=print):
 
 # ---------------------------------------------------------------- self-made export files
 
-def make_export(path, backbone, size, pooling="avg", hidden=256, dropout=0.5, seed=0):
-    """A tf_keras model of the export layout with seeded random weights
-    (He-normal backbone scaled as in compare_full.py so the probabilities are
-    not flat; caffe_preprocess kept fixed), saved with model.save(h5)."""
+def make_export(path, backbone, size, pooling="avg", hidden=256, dropout=0.5, seed=0, train_rows=1000,
+                train_all=False, epochs=2):
+    """A tf_keras model of the export layout, saved with model.save(h5) as an
+    uncompiled model. Backbone: seeded random weights (He-normal, scaled as in
+    compare_full.py so activations stay O(1); caffe_preprocess kept fixed).
+    The head (train_all: every layer but caffe_preprocess) is then trained
+    for `epochs` on `train_rows` train digits with the rest frozen, so that,
+    like a real fine-tuned model, predictions spread over the classes (random
+    heads predict one class everywhere, which would make the argmax check
+    vacuous)."""
     tf_keras.utils.set_random_seed(seed)
     model = kc.build_export_model(tf_keras, backbone, size, pooling, hidden, dropout)
     pre = model.get_layer("caffe_preprocess").get_weights()
     scale = lambda name: 0.3 if name == "head_predictions" else kernel_scale(name)  # noqa: E731
     kc.set_random_weights(model, seed, kernel_init="he", kernel_scale=scale)
     model.get_layer("caffe_preprocess").set_weights(pre)
-    model.save(path, save_format="h5")
+    if train_rows:
+        for layer in model.layers:
+            layer.trainable = layer.name != "caffe_preprocess" if train_all else layer.name in kc.HEAD_LAYERS
+        images, labels = kc.mnist_digits("train")
+        rows = np.random.default_rng(seed).permutation(len(images))[:train_rows]
+        model.compile(tf_keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy")
+        model.fit(images[rows, ..., None].astype(np.float32), labels[rows], batch_size=32, epochs=epochs, verbose=0)
+        for layer in model.layers:
+            layer.trainable = layer.name != "caffe_preprocess"
+    model.save(path, save_format="h5", include_optimizer=False)
     return model
 
 
@@ -289,21 +304,27 @@ def self_test(backbones, limit):
     return bad
 
 
-REFERENCE = dict(backbone="tiny_vgg", size=16, pooling="avg", hidden=16, dropout=0.5, seed=5, limit=16)
+REFERENCE = dict(backbone="tiny_vgg", size=16, pooling="avg", hidden=16, dropout=0.5, seed=5, limit=1000,
+                 train_rows=4000, epochs=5)
 
 
 def write_reference(out):
     """export_reference.h5 (tf_keras model.save, tiny backbone, resize to 16),
     export_reference.config.json (its model_config, indented) and
-    export_reference.predictions.h5 (what `zoo predict --limit 16` must write)."""
+    export_reference.predictions.h5 (what `zoo predict --split test` must
+    write for it: all 1000 test digits; with --limit N the first N rows)."""
     r = REFERENCE
     os.makedirs(out, exist_ok=True)
     model_file = os.path.join(out, "export_reference.h5")
-    model = make_export(model_file, r["backbone"], r["size"], r["pooling"], r["hidden"], r["dropout"], r["seed"])
+    model = make_export(model_file, r["backbone"], r["size"], r["pooling"], r["hidden"], r["dropout"], r["seed"],
+                        r["train_rows"], train_all=True, epochs=r["epochs"])
     with open(os.path.join(out, "export_reference.config.json"), "w") as f:
         f.write(json.dumps(read_config(model_file), indent=2) + "\n")
     p_file = os.path.join(out, "export_reference.predictions.h5")
-    write_predictions(p_file, keras_predictions(model, r["limit"]))
+    probs = keras_predictions(model, r["limit"])
+    write_predictions(p_file, probs)
+    print(f"argmax histogram {np.bincount(probs.argmax(1), minlength=10)}, mean max prob {probs.max(1).mean():.3f}, "
+          f"accuracy {np.mean(probs.argmax(1) == kc.mnist_digits('test')[1][:len(probs)]):.3f}")
     failed = run_checks(model_file, p_file)
     for name in ("export_reference.h5", "export_reference.config.json", "export_reference.predictions.h5"):
         print(f"{name:36s} {os.path.getsize(os.path.join(out, name)):8d} bytes")
@@ -324,7 +345,7 @@ def main():
     ap.add_argument("--write-reference", metavar="DIR", help="write the committed export_reference fixtures")
     args = ap.parse_args()
     if args.self_test:
-        sys.exit(1 if self_test(args.self_test_backbones.split(","), args.limit or 100) else 0)
+        sys.exit(1 if self_test(args.self_test_backbones.split(","), args.limit or 1000) else 0)
     if args.write_reference:
         sys.exit(1 if write_reference(args.write_reference) else 0)
     if not (args.model_file and args.predictions):

@@ -41,8 +41,9 @@ struct Bench: ParsableCommand {
         let model = try architecture.build()
         model.initializeKerasDefaults(seed: 1)
         var rng = SeededGenerator(seed: 2)
-        let n = batchSize * architecture.size * architecture.size * 3
-        let x = Tensor(shape: [batchSize, architecture.size, architecture.size, 3],
+        let shape = model.inputShape
+        let n = batchSize * shape.reduce(1, *)
+        let x = Tensor(shape: [batchSize] + shape,
                        data: (0..<n).map { _ in Float.random(in: -120...140, using: &rng) })
         _ = model(x)
         var batches = 0

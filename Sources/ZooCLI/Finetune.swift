@@ -65,12 +65,13 @@ struct Finetune: ParsableCommand {
 
         let head = try classifierHead(features: train.features.shape[1], hidden: hidden, dropout: dropout)
         head.initializeKerasDefaults(seed: seed &+ 0x4EAD)
-        let trainer = try Trainer(model: head, optimizer: training.makeOptimizer(), options: training.options())
+        let trainer = try Trainer(model: head, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 64))
         let run = "finetune model=\(model) size=\(source.size) pooling=\(source.pooling.rawValue) hidden=\(hidden) dropout=\(dropout) \(training.runDescription)"
         let history = try training.fit(trainer, x: train.features, y: train.labels, run: run)
         let evaluation = trainer.evaluate(x: test.features, y: test.labels)
 
         let backbone = try source.backbone(model: model, seed: seed)
+        for layer in backbone.layers { layer.trainable = false }  // frozen, as Keras users freeze it
         let entry = try catalogueEntry(model)
         let full = try digitClassifier(name: "zoo_\(model)_classifier", backbone: backbone, head: head,
                                        preprocessing: entry.preprocessing)

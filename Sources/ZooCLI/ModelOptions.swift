@@ -6,11 +6,8 @@ import ZooModels
 
 extension Pooling: ExpressibleByArgument {}
 
-/// The options that pick a catalogue model's architecture, shared by every command that builds one.
-struct ArchitectureOptions: ParsableArguments {
-    @Argument(help: "The model: vgg16 or resnet50.")
-    var model: String
-
+/// Input size, top and pooling of a catalogue backbone.
+struct ShapeOptions: ParsableArguments {
     @Option(help: "Input height and width in pixels (at least 32; 224 with --include-top).")
     var size: Int = 224
 
@@ -19,12 +16,32 @@ struct ArchitectureOptions: ParsableArguments {
 
     @Option(help: "What follows the convolutional base without the top: none, avg or max (Keras's `pooling`).")
     var pooling: Pooling = .none
+}
+
+/// The options that pick a catalogue model's architecture, shared by every command that builds one.
+struct ArchitectureOptions: ParsableArguments {
+    @Argument(help: "The model: vgg16 or resnet50 (and, where it makes sense, mlp or cnn).")
+    var model: String
+
+    @OptionGroup var shape: ShapeOptions
+
+    var size: Int {
+        get { shape.size }
+        set { shape.size = newValue }
+    }
+    var includeTop: Bool { shape.includeTop }
 
     func entry() throws -> CatalogueEntry { try catalogueEntry(model) }
 
-    func build() throws -> Model {
-        try entry().build((size, size), includeTop, pooling)
+    func build() throws -> Model { try buildModel(model, shape) }
+}
+
+/// A backbone of the catalogue at the given shape, or one of the from-scratch models (28x28x1 input).
+func buildModel(_ name: String, _ shape: ShapeOptions) throws -> Model {
+    if let scratch = scratchCatalogue.first(where: { $0.name == name.lowercased() }) {
+        return try scratch.build([28, 28, 1], 10)
     }
+    return try catalogueEntry(name).build((shape.size, shape.size), shape.includeTop, shape.pooling)
 }
 
 /// Where a model's weights come from.

@@ -21,8 +21,10 @@ struct ModelFileOptions: ParsableArguments {
     @Option(help: "Use only the first N digits.")
     var limit: Int?
 
+    func load() throws -> Model { try Self.load(modelFile) }
+
     /// Builds the network from the file's own config and loads its weights.
-    func load() throws -> Model {
+    static func load(_ modelFile: String) throws -> Model {
         let file = try KerasWeightFile(path: modelFile)
         guard let config = file.modelConfig else {
             throw ExitStatus.Failure(status: .unreadableFile, message: "\(modelFile): has no model config (a weights-only file); use zoo load")

@@ -8,10 +8,23 @@ struct SummaryCommand: ParsableCommand {
         commandName: "summary",
         abstract: "Print a Keras-like model summary: layers, output shapes, parameter counts and totals.")
 
-    @OptionGroup var architecture: ArchitectureOptions
+    @Argument(help: "The model: vgg16, resnet50, mlp or cnn.")
+    var model: String?
+
+    @Option(help: "Summarise the model stored in a Keras full-model file (.h5 from model.save, or .keras) instead.")
+    var modelFile: String?
+
+    @OptionGroup var shape: ShapeOptions
+
+    func validate() throws {
+        guard (model == nil) != (modelFile == nil) else { throw ValidationError("give either MODEL or --model-file") }
+    }
 
     func run() throws {
-        print(try architecture.build().summary())
+        if let modelFile {
+            return print(try ModelFileOptions.load(modelFile).summary())
+        }
+        print(try buildModel(model!, shape).summary())
     }
 }
 

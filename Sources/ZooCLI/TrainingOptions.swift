@@ -12,8 +12,8 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Epochs to train.")
     var epochs: Int = 10
 
-    @Option(help: "Mini-batch size.")
-    var batchSize: Int = 64
+    @Option(help: "Mini-batch size (default 64 for finetune, 128 for train).")
+    var batchSize: Int?
 
     @Option(help: "Optimizer: adam, sgd or rmsprop (Keras's defaults for everything not given here).")
     var optimizer: OptimizerName = .adam
@@ -51,10 +51,19 @@ struct TrainingFlags: ParsableArguments {
     @Flag(help: "Continue from the checkpoint in --checkpoint-dir, exactly as if never interrupted.")
     var resume = false
 
+    @Option(help: "Draw accuracy and loss curves (train and validation, per epoch) to FILE.svg, or FILE.png (needs rsvg-convert).")
+    var plot: String?
+
+    @Option(help: "Write TensorBoard event files (epoch_loss, epoch_accuracy, epoch_learning_rate) under DIR/train and DIR/validation.")
+    var tensorboard: String?
+
     func validate() throws {
-        guard epochs > 0, batchSize > 0 else { throw ValidationError("--epochs and --batch-size must be positive") }
+        guard epochs > 0, batchSize ?? 1 > 0 else { throw ValidationError("--epochs and --batch-size must be positive") }
         guard (0..<1).contains(validationSplit) else { throw ValidationError("--validation-split must be in [0, 1)") }
         if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
+        if let plot, !plot.hasSuffix(".svg") && !plot.hasSuffix(".png") {
+            throw ValidationError("--plot takes a .svg or .png file name")
+        }
     }
 
     func makeOptimizer() -> Optimizer {
@@ -65,10 +74,10 @@ struct TrainingFlags: ParsableArguments {
         }
     }
 
-    func options() -> TrainingOptions {
+    func options(defaultBatchSize: Int) -> TrainingOptions {
         var o = TrainingOptions()
         o.epochs = epochs
-        o.batchSize = batchSize
+        o.batchSize = batchSize ?? defaultBatchSize
         o.validationSplit = validationSplit
         o.seed = seed
         o.earlyStopping = earlyStopping
@@ -83,7 +92,7 @@ struct TrainingFlags: ParsableArguments {
 
     /// What must match for a checkpoint to be resumed (everything but the epoch count).
     var runDescription: String {
-        "optimizer=\(optimizer.rawValue) lr=\(lr.map { "\($0)" } ?? "default") momentum=\(momentum) nesterov=\(nesterov) batch=\(batchSize) validation=\(validationSplit) seed=\(seed) schedule=\(schedule.rawValue)"
+        "optimizer=\(optimizer.rawValue) lr=\(lr.map { "\($0)" } ?? "default") momentum=\(momentum) nesterov=\(nesterov) batch=\(batchSize.map(String.init) ?? "default") validation=\(validationSplit) seed=\(seed) schedule=\(schedule.rawValue)"
     }
 
     /// Runs `trainer.fit` with Keras-style progress, checkpoints and resume.
@@ -99,8 +108,9 @@ struct TrainingFlags: ParsableArguments {
             trainer.restore(try Checkpoint.restore(from: checkpoint, model: trainer.model, optimizer: trainer.optimizer, run: run))
             printNotice("resuming after epoch \(trainer.state.epochsDone) from \(checkpoint)")
         }
+        let board = try tensorboard.map { try TensorBoardWriter(directory: $0) }
         var bar: ProgressBar? = nil
-        return try trainer.fit(
+        let history = try trainer.fit(
             x: x, y: y,
             onBatch: { done, total, _, _ in
                 if bar == nil { bar = ProgressBar(label: "Epoch \(trainer.state.epochsDone + 1)/\(epochs)", total: Int64(total), unit: .images) }
@@ -115,10 +125,13 @@ struct TrainingFlags: ParsableArguments {
                 }
                 line += String(format: " - learning_rate: %.6g", record.learningRate)
                 print(line)
+                try board?.log(record)
                 if let checkpoint {
                     try Checkpoint.save(to: checkpoint, model: trainer.model, optimizer: trainer.optimizer, state: state, run: run)
                 }
             })
+        if let plot { try drawPlot(history, to: plot, title: run.components(separatedBy: " optimizer=").first ?? run) }
+        return history
     }
 }
 
@@ -142,5 +155,27 @@ func writeTextAtomically(_ text: String, to path: String) throws {
     } catch {
         unlink(tmp.path)
         throw error
+    }
+}
+
+/// Writes the curves as SVG, or converts them to PNG with rsvg-convert when it is installed.
+func drawPlot(_ history: [EpochRecord], to path: String, title: String) throws {
+    let svg = trainingCurvesSVG(history, title: title)
+    guard path.hasSuffix(".png") else { return try writeTextAtomically(svg, to: path) }
+    guard let converter = ["/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert"].first(where: FileManager.default.isExecutableFile) else {
+        throw ExitStatus.Failure(status: .failure, message: "\(path): PNG plots need rsvg-convert (Debian package librsvg2-bin); use a .svg file name")
+    }
+    let svgPath = temporaryPath("plot.svg")
+    defer { unlink(svgPath) }
+    try writeTextAtomically(svg, to: svgPath)
+    let tmp = path + ".tmp-png"
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: converter)
+    p.arguments = ["-o", tmp, svgPath]
+    try p.run()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0, rename(tmp, path) == 0 else {
+        unlink(tmp)
+        throw ExitStatus.Failure(status: .failure, message: "\(path): rsvg-convert failed")
     }
 }

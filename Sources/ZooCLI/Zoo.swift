@@ -18,7 +18,7 @@ public struct Zoo: ParsableCommand {
             truncated, not a Keras file), 4 the weights do not fit the model, 5 download failed, \
             64 bad command-line usage.
             """,
-        subcommands: [Inspect.self, SummaryCommand.self, Load.self, Features.self, Finetune.self, Predict.self, Evaluate.self, Forward.self, Bench.self, CatalogueCommand.self])
+        subcommands: [Inspect.self, SummaryCommand.self, Load.self, Features.self, Finetune.self, Train.self, Graph.self, Predict.self, Evaluate.self, Forward.self, Bench.self, CatalogueCommand.self])
 
     public init() {}
 

@@ -45,6 +45,7 @@ public func modelFromConfig(_ json: String, file: String) throws -> Model {
             inputs = [previous!]
         }
         let layer = try makeLayer(cls, name: name, config: lc, file: file)
+        layer.trainable = lc["trainable"] as? Bool ?? true
         do {
             previous = try model(layer, inputs)
         } catch {

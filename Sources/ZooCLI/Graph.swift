@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import ZooLayers
+import ZooTensor
+
+struct Graph: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw a model's architecture as a Graphviz graph: layers with their class and output shape, edges from their inputs.")
+
+    @Argument(help: "The model: vgg16, resnet50, mlp or cnn.")
+    var model: String?
+
+    @Option(help: "Draw the model stored in a Keras full-model file instead.")
+    var modelFile: String?
+
+    @OptionGroup var shape: ShapeOptions
+
+    @Option(help: "FILE.dot, or FILE.svg (rendered with Graphviz's dot, which must be installed: Debian package graphviz).")
+    var output: String
+
+    func validate() throws {
+        guard (model == nil) != (modelFile == nil) else { throw ValidationError("give either MODEL or --model-file") }
+        guard output.hasSuffix(".dot") || output.hasSuffix(".svg") else { throw ValidationError("--output must end in .dot or .svg") }
+    }
+
+    func run() throws {
+        let m = try modelFile.map(ModelFileOptions.load) ?? buildModel(model!, shape)
+        let dot = graphviz(m)
+        guard output.hasSuffix(".svg") else { return try writeTextAtomically(dot, to: output) }
+        guard let dotTool = ["/usr/bin/dot", "/usr/local/bin/dot"].first(where: FileManager.default.isExecutableFile) else {
+            throw ExitStatus.Failure(status: .failure, message: "\(output): SVG needs Graphviz's dot (Debian package graphviz); use a .dot file name")
+        }
+        let source = temporaryPath("graph.dot"), tmp = output + ".tmp-svg"
+        defer { unlink(source) }
+        try writeTextAtomically(dot, to: source)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: dotTool)
+        p.arguments = ["-Tsvg", "-o", tmp, source]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0, rename(tmp, output) == 0 else {
+            unlink(tmp)
+            throw ExitStatus.Failure(status: .failure, message: "\(output): dot failed")
+        }
+    }
+}
+
+/// The model as a DOT digraph, top to bottom, one box per layer.
+func graphviz(_ m: Model) -> String {
+    var lines = ["digraph \"\(m.name)\" {", "  rankdir=TB;", "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", fontname=\"Helvetica\", fontsize=10];"]
+    for node in m.nodes {
+        let params = node.layer.parameterCount > 0 ? "\\n\(grouped(node.layer.parameterCount)) params" : ""
+        lines.append("  \"\(node.layer.name)\" [label=\"\(node.layer.name)\\n\(node.layer.className)\\n\(describeShape(node.outputShape))\(params)\"];")
+        for input in node.inputs { lines.append("  \"\(input)\" -> \"\(node.layer.name)\";") }
+    }
+    lines.append("}")
+    return lines.joined(separator: "\n") + "\n"
+}

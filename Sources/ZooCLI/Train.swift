@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import ZooData
+import ZooKeras
+import ZooLayers
+import ZooModels
+import ZooTraining
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train one of the classic MNIST models from scratch (mlp or cnn), evaluate it and export it for Keras.",
+        discussion: """
+            mlp: Flatten, Dense 512 ReLU, Dense 256 ReLU, Dense 10 softmax. cnn: Conv2D 32 3x3 ReLU, \
+            Conv2D 64 3x3 ReLU, MaxPooling 2x2, Dropout 0.25, Flatten, Dense 128 ReLU, Dropout 0.5, \
+            Dense 10 softmax. Both scale raw 0-255 digits inside the model (Rescaling 1/255), so the \
+            exported Keras file takes raw digits.
+            """)
+
+    @Option(help: "The model: mlp or cnn.")
+    var model: String
+
+    @Option(help: "A MNIST directory (train-*/t10k-* IDX files) or mnist.npz. Default: the built-in sample.")
+    var data: String?
+
+    @Option(help: "Use only the first N digits of each split.")
+    var limit: Int?
+
+    @OptionGroup var training: TrainingFlags
+
+    @Option(help: "The trained model (Keras full-model HDF5), written atomically; the history CSV goes beside it.")
+    var output: String = "trained.h5"
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    struct Result: Encodable {
+        let model: String
+        let output: String
+        let history: [EpochRecord]
+        let test: Evaluation
+    }
+
+    func run() throws {
+        try checkWritable(output)
+        let spec = try scratchModel(model)
+        let train = try MNIST.load(data, split: .train).prefix(limit)
+        let test = try MNIST.load(data, split: .test).prefix(limit)
+        let net = try spec.build([train.height, train.width, 1], 10)
+        net.initializeKerasDefaults(seed: training.seed)
+        let trainer = try Trainer(model: net, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 128))
+        let run = "train model=\(spec.name) data=\(data ?? "builtin") limit=\(limit.map(String.init) ?? "all") \(training.runDescription)"
+        let history = try training.fit(trainer, x: train.tensor(0..<train.count), y: train.labels.map(Int.init), run: run)
+        let evaluation = trainer.evaluate(x: test.tensor(0..<test.count), y: test.labels.map(Int.init))
+        try exportKerasModel(net, to: output)
+        try writeHistory(history, to: historyPath(output))
+        if json { return try printJSON(Result(model: spec.name, output: output, history: history, test: evaluation)) }
+        print(String(format: "test accuracy: %.4f", evaluation.accuracy))
+        print(String(format: "test loss: %.4f", evaluation.loss))
+        print(evaluation.table())
+        print("model: \(output) (Keras full model; history: \(historyPath(output)))")
+    }
+}
