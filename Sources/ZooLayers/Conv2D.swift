@@ -57,6 +57,27 @@ public final class Conv2D: Layer {
         if activation != .relu { applyActivation(activation, &y) }
         return y
     }
+
+    private var cachedInput: Tensor?
+    private var cachedOutput: Tensor?
+
+    public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
+        let y = forward(inputs)
+        if training { (cachedInput, cachedOutput) = (inputs[0], y) }
+        return y
+    }
+
+    public override var differentiable: Bool { activation == .relu || activation == .linear }
+
+    /// x [N,H,W,C], kernel [KH,KW,C,O], dy [N,OH,OW,O].
+    public override func backward(_ dy: Tensor) -> [Tensor] {
+        let dz = activation == .relu ? reluBackward(y: cachedOutput!, dy: dy) : dy
+        let g = conv2dBackward(cachedInput!, kernel: weights[0].value, dy: dz, strides: strides, padding: padding,
+                               needInputGradient: true)
+        accumulate(weights[0], g.dKernel)
+        if useBias { accumulate(weights[1], Tensor(shape: [filters], data: g.dBias)) }
+        return [g.dx!]
+    }
 }
 
 /// Keras `Dense` on a rank-1 input (per sample).
@@ -154,4 +175,37 @@ public final class BatchNormalization: Layer {
                          mean: weight("moving_mean")!.value.data, variance: weight("moving_variance")!.value.data,
                          epsilon: epsilon)
     }
+
+    private var cachedInput: Tensor?
+
+    public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
+        if training { cachedInput = inputs[0] }
+        return forward(inputs)
+    }
+
+    public override var differentiable: Bool { true }
+
+    /// Always inference mode: the moving statistics normalise and are never updated. This is
+    /// Keras's rule for a frozen BatchNormalization and what it recommends (and keras.applications
+    /// fine-tuning does) for a backbone being fine-tuned; gamma and beta still learn when trainable.
+    public override func backward(_ dy: Tensor) -> [Tensor] {
+        let x = cachedInput!
+        let c = epsilonChannels
+        let mean = weight("moving_mean")!.value.data, variance = weight("moving_variance")!.value.data
+        let gamma = weight("gamma")?.value.data
+        var dx = dy
+        var dGamma = [Double](repeating: 0, count: c), dBeta = [Double](repeating: 0, count: c)
+        let inv = variance.map { 1 / ($0 + epsilon).squareRoot() }
+        for i in 0..<dy.count {
+            let ch = i % c
+            dGamma[ch] += Double(dy.data[i] * (x.data[i] - mean[ch]) * inv[ch])
+            dBeta[ch] += Double(dy.data[i])
+            dx.data[i] = dy.data[i] * (gamma?[ch] ?? 1) * inv[ch]
+        }
+        if let g = weight("gamma") { accumulate(g, Tensor(shape: [c], data: dGamma.map(Float.init))) }
+        if let b = weight("beta") { accumulate(b, Tensor(shape: [c], data: dBeta.map(Float.init))) }
+        return [dx]
+    }
+
+    private var epsilonChannels: Int { weight("moving_mean")!.shape[0] }
 }

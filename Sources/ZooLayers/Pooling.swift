@@ -41,6 +41,22 @@ public final class Pooling2D: Layer {
             ? maxPool2dForward(inputs[0], pool: poolSize, strides: strides, padding: padding)
             : avgPool2dForward(inputs[0], pool: poolSize, strides: strides, padding: padding)
     }
+
+    private var cachedInput: Tensor?
+
+    public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
+        if training { cachedInput = inputs[0] }
+        return forward(inputs)
+    }
+
+    public override var differentiable: Bool { true }
+
+    public override func backward(_ dy: Tensor) -> [Tensor] {
+        let x = cachedInput!
+        return [kind == .max
+            ? maxPool2dBackward(x, dy: dy, pool: poolSize, strides: strides, padding: padding)
+            : avgPool2dBackward(dy, inputShape: x.shape, pool: poolSize, strides: strides, padding: padding)]
+    }
 }
 
 /// Keras `GlobalAveragePooling2D` and `GlobalMaxPooling2D`.
@@ -64,6 +80,20 @@ public final class GlobalPooling2D: Layer {
 
     public override func forward(_ inputs: [Tensor]) -> Tensor {
         kind == .average ? globalAvgPool2dForward(inputs[0]) : globalMaxPool2dForward(inputs[0])
+    }
+
+    private var cachedInput: Tensor?
+
+    public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
+        if training { cachedInput = inputs[0] }
+        return forward(inputs)
+    }
+
+    public override var differentiable: Bool { true }
+
+    public override func backward(_ dy: Tensor) -> [Tensor] {
+        let x = cachedInput!
+        return [kind == .average ? globalAvgPool2dBackward(dy, inputShape: x.shape) : globalMaxPool2dBackward(x, dy: dy)]
     }
 }
 
@@ -95,5 +125,11 @@ public final class ZeroPadding2D: Layer {
 
     public override func forward(_ inputs: [Tensor]) -> Tensor {
         zeroPad2dForward(inputs[0], top: top, bottom: bottom, left: left, right: right)
+    }
+
+    public override var differentiable: Bool { true }
+
+    public override func backward(_ dy: Tensor) -> [Tensor] {
+        [zeroPad2dBackward(dy, top: top, bottom: bottom, left: left, right: right)]
     }
 }

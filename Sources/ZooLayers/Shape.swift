@@ -54,6 +54,17 @@ public final class Add: Layer {
     }
 
     public override func forward(_ inputs: [Tensor]) -> Tensor { addForward(inputs) }
+
+    private var inputCount = 2
+
+    public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
+        inputCount = inputs.count
+        return addForward(inputs)
+    }
+
+    public override var differentiable: Bool { true }
+
+    public override func backward(_ dy: Tensor) -> [Tensor] { Array(repeating: dy, count: inputCount) }
 }
 
 /// Keras `Flatten`: NHWC is already row-major (H, W, C), so only the shape changes.

@@ -52,6 +52,40 @@ final class GradientTests: XCTestCase {
         }
     }
 
+    /// A residual conv net through every layer with a backward pass, against central differences.
+    func testConvolutionalGraphBackwardMatchesCentralDifferences() throws {
+        var rng = SeededGenerator(seed: 5)
+        let m = Model(name: "r")
+        var x = try m.input("in", shape: [7, 6, 2])
+        x = try m(ZeroPadding2D("pad", padding: ((1, 0), (0, 1))), x)
+        let a = try m(Conv2D("c1", filters: 3, kernelSize: 3, strides: 2, padding: .same, activation: .relu), x)
+        var b = try m(Conv2D("c2", filters: 3, kernelSize: 1, strides: 2), x)
+        b = try m(BatchNormalization("bn", epsilon: 1.001e-5), b)
+        x = try m(Add(name: "add"), a, b)
+        x = try m(Pooling2D("pool", .max, poolSize: (2, 2), strides: (1, 1), padding: .same), x)
+        x = try m(Pooling2D("avg", .average, poolSize: (2, 2), strides: (2, 2), padding: .same), x)
+        x = try m(GlobalPooling2D("gap", .average), x)
+        try m(Dense("out", units: 3, activation: .softmax), x)
+        m.initializeKerasDefaults(seed: 4)
+        for layer in m.layers {
+            for w in layer.weights where w.name != "kernel" { w.value = randomTensor(w.shape, &rng, scale: 0.3) }
+        }
+        let variance = m.layer(named: "bn")!.weight("moving_variance")!
+        variance.value = Tensor(shape: variance.shape, data: variance.value.data.map { abs($0) + 0.5 })
+        let input = randomTensor([3, 7, 6, 2], &rng)
+        let labels = [0, 2, 1]
+        _ = m.forward(input, training: true)
+        m.backward(softmaxCrossEntropy(logits: (m.layers.last as! Dense).logits!, labels: labels).dLogits)
+        for (path, w) in m.trainableWeights {
+            let analytic = w.gradient!.data
+            for i in 0..<w.count {
+                let numeric = numericalGradient(m, w, x: input, y: labels, index: i)
+                XCTAssertEqual(Double(analytic[i]), numeric, accuracy: 2e-3 * max(1, abs(numeric)), "\(path)[\(i)]")
+            }
+        }
+        XCTAssertNil(variance.gradient, "moving statistics are not trained")
+    }
+
     func testSoftmaxCrossEntropyIsStableAndCorrect() {
         let r = softmaxCrossEntropy(logits: Tensor(shape: [1, 3], data: [1000, 0, -1000]), labels: [0])
         XCTAssertEqual(r.loss, 0, accuracy: 1e-9)
