@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "ZooModelsTests", dependencies: ["ZooModels"]),
         .testTarget(name: "ZooKerasTests", dependencies: ["ZooKeras", "ZooModels", "ZooSupport", "ZooTestSupport"]),
         .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooHDF5"]),
-        .testTarget(name: "ZooTrainingTests", dependencies: ["ZooTraining", "ZooKeras", "ZooHDF5"]),
+        .testTarget(name: "ZooTrainingTests", dependencies: ["ZooTraining", "ZooKeras", "ZooHDF5", "ZooModels"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI"]),
     ]
 )

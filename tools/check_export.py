@@ -27,8 +27,8 @@ counted in the "ties" column). Backbone, size, pooling and head are read from
 the file's config unless given.
 
 --self-test builds such files in tf_keras (vgg16 and resnet50 at size 32,
-random weights), computes P.h5 with Keras, and expects all checks to pass, and
-a perturbed P.h5 to fail. --write-reference DIR writes the committed
+random backbone, briefly trained head), computes P.h5 with Keras, and expects
+all checks to pass, and perturbed P.h5 files to fail. --write-reference DIR writes the committed
 export_reference.{h5,config.json,predictions.h5} (tiny backbone).
 """
 import argparse
@@ -136,7 +136,8 @@ def read_predictions(path, limit):
         problems.append(f"{len(probs)} rows, --limit {n}")
     probs, preds = probs[:n], preds[:n]
     if not np.array_equal(preds, probs.argmax(1)):
-        problems.append(f"/predictions != argmax(/probabilities) at rows {np.flatnonzero(preds != probs.argmax(1))[:10]}")
+        bad = np.flatnonzero(preds != probs.argmax(1))[:10]
+        problems.append(f"/predictions != argmax(/probabilities) at rows {bad}")
     sums = probs.astype(np.float64).sum(1)
     if len(sums) and np.max(np.abs(sums - 1)) > TOL:
         problems.append(f"probability rows sum to {sums.min():.6f}..{sums.max():.6f}")
@@ -199,19 +200,32 @@ def run_checks(model_file, predictions, limit=None, override=None, out=print):
         if msg:
             out("    " + msg)
 
-    probs, preds, pmsg = read_predictions(predictions, limit)
+    try:
+        probs, preds, pmsg = read_predictions(predictions, limit)
+    except Exception as e:  # noqa: BLE001 - reported as a failed check below
+        probs, pmsg = np.zeros((0, 10), np.float32), f"cannot read {predictions}: {type(e).__name__}: {e}"
     n = len(probs)
     images, _ = kc.mnist_digits("test")
     digits = images[:n]
     x = digits[..., None].astype(np.float32)
-    recipe = dict(zip(("backbone", "size", "pooling", "hidden", "dropout"), infer_recipe(read_config(model_file))))
+    try:
+        found = infer_recipe(read_config(model_file))
+    except Exception:  # noqa: BLE001 - the layout check reports it
+        found = (None,) * 5
+    recipe = dict(zip(("backbone", "size", "pooling", "hidden", "dropout"), found))
     recipe.update(override or {})
     recipe = tuple(recipe.values())
     out(f"model file {model_file}: backbone {recipe[0]}, size {recipe[1]}, pooling {recipe[2]}, "
         f"hidden {recipe[3]}, dropout {recipe[4]}; {n} test digits")
-    out(f"{'check':38s} {'rows':>5s} {'max abs diff':>12s} {'argmax≠':>7s} {'ties':>5s} {'result':6s} {'seconds':>7s}")
+    out(f"{'check':38s} {'rows':>5s} {'max abs diff':>12s} {'argmax≠':>7s} {'ties':>5s} {'result':6s} "
+        f"{'seconds':>7s}")
     row("layout (model_config, weights)", lambda: (None, None, None, check_layout(model_file)))
     row("predictions file", lambda: (None, None, None, pmsg))
+    if n == 0:
+        failed = max(1, sum(r[4] is not None for r in rows))  # an empty P.h5 fails too
+        out("no prediction rows to compare: Keras checks skipped")
+        out(f"{len(rows) - failed} passed, {failed} failed")
+        return failed
     for K, name in ((tf_keras, "tf_keras"), (keras, "keras3")):
         row(f"(a) {name} load_model", lambda K=K: compare(predict_loaded(K, model_file, x), probs))
         K.backend.clear_session()
@@ -280,7 +294,8 @@ def self_test(backbones, limit):
             model_file = os.path.join(workdir, f"{backbone}.h5")
             p_file = os.path.join(workdir, f"{backbone}_p.h5")
             probs = keras_predictions(make_export(model_file, backbone, 32), limit)
-            print(f"\n== self-test {backbone} 32 avg: Keras argmax histogram {np.bincount(probs.argmax(1), minlength=10)}, "
+            histogram = np.bincount(probs.argmax(1), minlength=10)
+            print(f"\n== self-test {backbone} 32 avg: Keras argmax histogram {histogram}, "
                   f"mean max prob {probs.max(1).mean():.3f}, min top-2 gap {top2_gap(probs).min():.2e}")
             write_predictions(p_file, probs)
             if run_checks(model_file, p_file, limit):
@@ -295,6 +310,15 @@ def self_test(backbones, limit):
             failed = run_checks(model_file, p_file, limit)
             if failed != 4:
                 print(f"SELF-TEST: perturbed predictions failed {failed} checks, expected 4")
+                bad += 1
+            # Right probabilities, wrong /predictions on one row: only the predictions-file check fails.
+            write_predictions(p_file, probs)
+            with h5py.File(p_file, "r+") as f:
+                f["predictions"][0] = (f["predictions"][0] + 1) % 10
+            print(f"\n== self-test {backbone}: /predictions inconsistent with /probabilities (must fail)")
+            failed = run_checks(model_file, p_file, limit)
+            if failed != 1:
+                print(f"SELF-TEST: inconsistent /predictions failed {failed} checks, expected 1")
                 bad += 1
             tf_keras.backend.clear_session()
             keras.backend.clear_session()

@@ -95,7 +95,7 @@ public final class Flatten: Layer {
 
 /// Keras `Dropout`: the identity at inference.
 public final class Dropout: Layer {
-    public let rate: Float
+    public var rate: Float
 
     public init(_ name: String, rate: Float) {
         self.rate = rate
