@@ -15,6 +15,9 @@ swift build -c release --product zoo
 
 tools/setup_venv.sh >/dev/null
 export TF_CPP_MIN_LOG_LEVEL=3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export ZOO_CACHE_DIR="$work/cache"
 echo "== full-size VGG16/ResNet50 against Keras (tools/compare_full.py)"
 "$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo
 
@@ -23,3 +26,12 @@ echo "== MNIST features against TensorFlow (tools/compare_features.py; 64 px mak
 
 echo "== MNIST download script against a local server"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider tools/test_download_mnist.py
+
+echo "== export round trip: zoo finetune -> tf-keras and Keras 3 load_model -> same predictions (tools/check_export.py)"
+for model in vgg16 resnet50; do
+    .build/release/zoo finetune --model $model --untrained --size 32 --pooling avg --epochs 3 \
+        --output "$work/$model.h5" > "$work/$model.log"
+    .build/release/zoo predict --model-file "$work/$model.h5" --split test --output "$work/$model.predictions.h5"
+    "$venv/bin/python" tools/check_export.py --model-file "$work/$model.h5" --predictions "$work/$model.predictions.h5" \
+        --backbone $model --size 32 --pooling avg
+done

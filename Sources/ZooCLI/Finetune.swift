@@ -67,7 +67,7 @@ struct Finetune: ParsableCommand {
         head.initializeKerasDefaults(seed: seed &+ 0x4EAD)
         let trainer = try Trainer(model: head, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 64))
         let run = "finetune model=\(model) size=\(source.size) pooling=\(source.pooling.rawValue) hidden=\(hidden) dropout=\(dropout) \(training.runDescription)"
-        let history = try training.fit(trainer, x: train.features, y: train.labels, run: run)
+        let history = try training.fit(trainer, x: train.features, y: train.labels, run: run, json: json)
         let evaluation = trainer.evaluate(x: test.features, y: test.labels)
 
         let backbone = try source.backbone(model: model, seed: seed)

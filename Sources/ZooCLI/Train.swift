@@ -49,7 +49,7 @@ struct Train: ParsableCommand {
         net.initializeKerasDefaults(seed: training.seed)
         let trainer = try Trainer(model: net, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 128))
         let run = "train model=\(spec.name) data=\(data ?? "builtin") limit=\(limit.map(String.init) ?? "all") \(training.runDescription)"
-        let history = try training.fit(trainer, x: train.tensor(0..<train.count), y: train.labels.map(Int.init), run: run)
+        let history = try training.fit(trainer, x: train.tensor(0..<train.count), y: train.labels.map(Int.init), run: run, json: json)
         let evaluation = trainer.evaluate(x: test.tensor(0..<test.count), y: test.labels.map(Int.init))
         try exportKerasModel(net, to: output)
         try writeHistory(history, to: historyPath(output))

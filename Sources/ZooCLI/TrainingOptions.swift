@@ -96,7 +96,8 @@ struct TrainingFlags: ParsableArguments {
     }
 
     /// Runs `trainer.fit` with Keras-style progress, checkpoints and resume.
-    func fit(_ trainer: Trainer, x: Tensor, y: [Int], run: String) throws -> [EpochRecord] {
+    /// With `json`, stdout is reserved for the JSON result and the epoch lines go to stderr.
+    func fit(_ trainer: Trainer, x: Tensor, y: [Int], run: String, json: Bool = false) throws -> [EpochRecord] {
         let checkpoint = checkpointDir.map { $0 + "/" + Checkpoint.fileName }
         if let dir = checkpointDir {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -124,7 +125,7 @@ struct TrainingFlags: ParsableArguments {
                     line += String(format: " - val_loss: %.4f - val_accuracy: %.4f", vl, va)
                 }
                 line += String(format: " - learning_rate: %.6g", record.learningRate)
-                print(line)
+                if json { printNotice(line) } else { print(line) }
                 try board?.log(record)
                 if let checkpoint {
                     try Checkpoint.save(to: checkpoint, model: trainer.model, optimizer: trainer.optimizer, state: state, run: run)
