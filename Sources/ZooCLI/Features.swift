@@ -99,18 +99,24 @@ struct FeatureSourceOptions: ParsableArguments {
 
     /// The path of the features for these settings: a cache entry (computed first on a miss), or,
     /// with --no-cache, `exclusiveOutput` itself. Also whether it was a hit, and the compute time.
-    func features(model: String, split: Split, seed: UInt64, batchSize: Int = 64, exclusiveOutput: String? = nil) throws -> (String, Bool, Double?) {
+    func features(
+        model: String, split: Split, seed: UInt64, batchSize: Int = 64, exclusiveOutput: String? = nil,
+        belowTopWeighted unfrozen: Int = 0
+    ) throws -> (String, Bool, Double?) {
         let entry = try catalogueEntry(model)
-        let backbone = try entry.build((size, size), false, pooling)
+        var backbone = try entry.build((size, size), false, pooling)
+        let full = backbone
+        if unfrozen > 0 { backbone = try backbone.split(belowTopWeighted: unfrozen).lower }
         let digits = try MNIST.load(data, split: split).prefix(limit)
         let weightsPath = try untrained ? nil : resolveWeights(entry)
-        let key = FeatureKey(
+        var key = FeatureKey(
             model: entry.name, weights: try weightsPath.map { try MD5.hex(ofFile: $0) } ?? "keras-init:\(seed)",
             size: size, pooling: pooling.rawValue, preprocessing: entry.preprocessing.rawValue,
             data: try digits.files.map { try MD5.hex(ofFile: $0) }, split: split.rawValue, limit: limit)
+        key.cut = unfrozen > 0 ? backbone.nodes.last!.layer.name : nil
         let cache = FeatureCache(directory: cacheDir)
         if !noCache, let hit = cache.lookup(key) { return (hit, true, nil) }
-        try fill(backbone, weightsPath: weightsPath, seed: seed)
+        try fill(full, weightsPath: weightsPath, seed: seed)
         let target = noCache ? exclusiveOutput ?? temporaryPath("features-\(entry.name)-\(split.rawValue).h5") : cache.path(for: key)
         if !noCache { try cache.prepare() }
         let bar = ProgressBar(label: "\(entry.name) features", total: Int64(digits.count), unit: .images)

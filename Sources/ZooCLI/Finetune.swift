@@ -29,6 +29,15 @@ struct Finetune: ParsableCommand {
     @Option(help: "Dropout rate before the softmax layer.")
     var dropout: Float = 0.5
 
+    @Option(help: "After training the head, train the top N weighted layers of the backbone together with it (Keras's second fine-tuning stage). BatchNormalization stays in inference mode, as Keras recommends for fine-tuning; features below the unfrozen part come from the cache.")
+    var unfreeze: Int = 0
+
+    @Option(help: "Learning rate of the unfreeze stage, for the unfrozen layers and the head.")
+    var backboneLr: Float = 1e-5
+
+    @Option(help: "Epochs of the unfreeze stage (default: --epochs).")
+    var unfreezeEpochs: Int?
+
     @Option(help: "The fine-tuned model (Keras full-model HDF5), written atomically.")
     var output: String = "finetuned.h5"
 
@@ -67,11 +76,40 @@ struct Finetune: ParsableCommand {
         head.initializeKerasDefaults(seed: seed &+ 0x4EAD)
         let trainer = try Trainer(model: head, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 64))
         let run = "finetune model=\(model) size=\(source.size) pooling=\(source.pooling.rawValue) hidden=\(hidden) dropout=\(dropout) \(training.runDescription)"
-        let history = try training.fit(trainer, x: train.features, y: train.labels, run: run, json: json)
-        let evaluation = trainer.evaluate(x: test.features, y: test.labels)
+        var history = try training.fit(trainer, x: train.features, y: train.labels, run: run, json: json)
+        var evaluation = trainer.evaluate(x: test.features, y: test.labels)
 
         let backbone = try source.backbone(model: model, seed: seed)
         for layer in backbone.layers { layer.trainable = false }  // frozen, as Keras users freeze it
+        if unfreeze > 0 {
+            let frozenAccuracy = evaluation.accuracy
+            let upper = try backbone.split(belowTopWeighted: unfreeze).upper
+            for layer in upper.layers.dropFirst() { layer.trainable = true }
+            func cutFeatures(_ split: Split) throws -> Tensor {
+                let (path, _, _) = try source.features(model: model, split: split, seed: seed, belowTopWeighted: unfreeze)
+                defer { if source.noCache { unlink(path) } }
+                let f = try FeatureSet(contentsOf: path).features
+                return f.reshaped([f.shape[0]] + upper.inputShape)
+            }
+            let (xTrain, xTest) = (try cutFeatures(.train), try cutFeatures(.test))
+            let stage = try Model.chain(name: "finetune_unfrozen", [upper, head])
+            var flags = training
+            flags.epochs = unfreezeEpochs ?? training.epochs
+            flags.checkpointDir = training.checkpointDir.map { $0 + "/unfreeze" }
+            flags.resume = training.resume && flags.checkpointDir.map { FileManager.default.fileExists(atPath: $0 + "/" + Checkpoint.fileName) } == true
+            let optimizer = flags.makeOptimizer()
+            optimizer.learningRate = backboneLr
+            let unfrozenNames = upper.weightedLayers.map(\.name).joined(separator: ", ")
+            let note = "unfreezing \(upper.weightedLayers.count) layers (\(unfrozenNames)) at learning rate \(backboneLr)"
+            if json { printNotice(note) } else { print(note) }
+            let second = try Trainer(model: stage, optimizer: optimizer, options: flags.options(defaultBatchSize: 64))
+            let offset = history.count
+            history += try flags.fit(second, x: xTrain, y: train.labels, run: run + " unfreeze=\(unfreeze) backbone_lr=\(backboneLr)", json: json)
+                .map { var r = $0; r.epoch += offset; return r }
+            evaluation = second.evaluate(x: xTest, y: test.labels)
+            let line = String(format: "frozen-backbone test accuracy: %.4f; after unfreezing: %.4f", frozenAccuracy, evaluation.accuracy)
+            if json { printNotice(line) } else { print(line) }
+        }
         let entry = try catalogueEntry(model)
         let full = try digitClassifier(name: "zoo_\(model)_classifier", backbone: backbone, head: head,
                                        preprocessing: entry.preprocessing)

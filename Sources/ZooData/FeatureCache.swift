@@ -13,6 +13,9 @@ public struct FeatureKey: Codable, Sendable, Equatable {
     public var data: [String]           // md5 of each data file
     public var split: String
     public var limit: Int?
+    /// The layer the features were taken at, when not the backbone's output (fine-tuning with
+    /// the top layers unfrozen caches the input of the unfrozen part).
+    public var cut: String?
     public var format = 1               // bumped whenever the feature computation changes
 
     public init(model: String, weights: String, size: Int, pooling: String, preprocessing: String,

@@ -95,7 +95,8 @@ open class Layer {
     }
 
     public var parameterCount: Int { weights.reduce(0) { $0 + $1.count } }
-    public var trainableCount: Int { weights.filter(\.trainable).reduce(0) { $0 + $1.count } }
+    /// What Keras counts as trainable: nothing in a frozen layer, never the BatchNorm statistics.
+    public var trainableCount: Int { trainable ? weights.filter(\.trainable).reduce(0) { $0 + $1.count } : 0 }
 
     public func weight(_ name: String) -> Weight? { weights.first { $0.name == name } }
 
