@@ -113,21 +113,10 @@ struct Finetune: ParsableCommand {
         let entry = try catalogueEntry(model)
         let full = try digitClassifier(name: "zoo_\(model)_classifier", backbone: backbone, head: head,
                                        preprocessing: entry.preprocessing)
-        try exportKerasModel(full, to: output)
-        try writeHistory(history, to: historyPath(output))
-
+        try finishTraining(full, history: history, test: evaluation, output: output, json: json)
         if json {
-            return try printJSON(Result(model: model, output: output, history: history, test: evaluation,
-                                        featureSeconds: featureSeconds, cacheHits: hits))
+            try printJSON(Result(model: model, output: output, history: history, test: evaluation,
+                                 featureSeconds: featureSeconds, cacheHits: hits))
         }
-        print(String(format: "test accuracy: %.4f", evaluation.accuracy))
-        print(String(format: "test loss: %.4f", evaluation.loss))
-        print(evaluation.table())
-        print("model: \(output) (Keras full model; history: \(historyPath(output)))")
     }
-}
-
-/// `model.h5` -> `model.history.csv`.
-func historyPath(_ output: String) -> String {
-    (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".history.csv"
 }

@@ -12,7 +12,7 @@ final class ProgressBar: @unchecked Sendable {
     private var done: Int64 = 0
     private let start = Date()
     private var lastDraw = Date.distantPast
-    private var lastDecile = -1
+    private var lastDecile = 0  // logs start at 10%: the first instants give no useful rate
     private let tty = isatty(STDERR_FILENO) == 1
     private var drew = false
 

@@ -51,12 +51,7 @@ struct Train: ParsableCommand {
         let run = "train model=\(spec.name) data=\(data ?? "builtin") limit=\(limit.map(String.init) ?? "all") \(training.runDescription)"
         let history = try training.fit(trainer, x: train.tensor(0..<train.count), y: train.labels.map(Int.init), run: run, json: json)
         let evaluation = trainer.evaluate(x: test.tensor(0..<test.count), y: test.labels.map(Int.init))
-        try exportKerasModel(net, to: output)
-        try writeHistory(history, to: historyPath(output))
-        if json { return try printJSON(Result(model: spec.name, output: output, history: history, test: evaluation)) }
-        print(String(format: "test accuracy: %.4f", evaluation.accuracy))
-        print(String(format: "test loss: %.4f", evaluation.loss))
-        print(evaluation.table())
-        print("model: \(output) (Keras full model; history: \(historyPath(output)))")
+        try finishTraining(net, history: history, test: evaluation, output: output, json: json)
+        if json { try printJSON(Result(model: spec.name, output: output, history: history, test: evaluation)) }
     }
 }

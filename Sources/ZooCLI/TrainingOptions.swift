@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZooLayers
+import ZooKeras
 import ZooTensor
 import ZooTraining
 
@@ -134,6 +135,23 @@ struct TrainingFlags: ParsableArguments {
         if let plot { try drawPlot(history, to: plot, title: run.components(separatedBy: " optimizer=").first ?? run) }
         return history
     }
+}
+
+/// The end of every training command: the model exported for Keras, the history beside it, and
+/// (unless JSON was asked for) the test results as text.
+func finishTraining(_ model: Model, history: [EpochRecord], test: Evaluation, output: String, json: Bool) throws {
+    try exportKerasModel(model, to: output)
+    try writeHistory(history, to: historyPath(output))
+    guard !json else { return }
+    print(String(format: "test accuracy: %.4f", test.accuracy))
+    print(String(format: "test loss: %.4f", test.loss))
+    print(test.table())
+    print("model: \(output) (Keras full model; history: \(historyPath(output)))")
+}
+
+/// `model.h5` -> `model.history.csv`.
+func historyPath(_ output: String) -> String {
+    (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".history.csv"
 }
 
 /// Writes the history as CSV (Keras's CSVLogger columns), atomically.

@@ -89,13 +89,7 @@ public final class H5Dataset: H5AttributeHolder {
             }
             let rowSize = shape.dropFirst().reduce(1, *)
             if rows.isEmpty || rowSize == 0 { return [] }
-            let start = [hsize_t(rows.lowerBound)] + shape.dropFirst().map { _ in hsize_t(0) }
-            let count = [hsize_t(rows.count)] + shape.dropFirst().map { hsize_t($0) }
-            let fileSpace = try site.handle(H5Dget_space(handle.id), "H5Dget_space", close: H5Sclose)
-            try site.check(H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, start, nil, count, nil),
-                           "H5Sselect_hyperslab")
-            let memorySpace = try site.handle(H5Screate_simple(Int32(count.count), count, nil),
-                                              "H5Screate_simple", close: H5Sclose)
+            let (fileSpace, memorySpace) = try rowSelection(rows)
             var values = [Float](repeating: 0, count: rows.count * rowSize)
             try values.withUnsafeMutableBufferPointer { buffer in
                 try site.check(H5Dread(handle.id, zoo_H5T_NATIVE_FLOAT(), memorySpace.id, fileSpace.id,

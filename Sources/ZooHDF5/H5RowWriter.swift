@@ -33,17 +33,24 @@ extension H5Dataset {
                 throw site.invalid("\(values.count) values do not fill \(rows.count) rows of \(rowSize)")
             }
             if rows.isEmpty || rowSize == 0 { return }
-            let start = [hsize_t(rows.lowerBound)] + shape.dropFirst().map { _ in hsize_t(0) }
-            let count = [hsize_t(rows.count)] + shape.dropFirst().map { hsize_t($0) }
-            let fileSpace = try site.handle(H5Dget_space(handle.id), "H5Dget_space", close: H5Sclose)
-            try site.check(H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, start, nil, count, nil),
-                           "H5Sselect_hyperslab")
-            let memorySpace = try site.handle(H5Screate_simple(Int32(count.count), count, nil),
-                                              "H5Screate_simple", close: H5Sclose)
+            let (fileSpace, memorySpace) = try rowSelection(rows)
             try values.withUnsafeBufferPointer { buffer in
                 try site.check(H5Dwrite(handle.id, zoo_H5T_NATIVE_FLOAT(), memorySpace.id, fileSpace.id,
                                         zoo_H5P_DEFAULT(), buffer.baseAddress), "H5Dwrite")
             }
         }
+    }
+}
+
+extension H5Dataset {
+    /// The file dataspace with rows `rows` (first dimension) selected, and a memory dataspace of
+    /// the same shape, for hyperslab reads and writes.
+    func rowSelection(_ rows: Range<Int>) throws -> (file: H5Handle, memory: H5Handle) {
+        let start = [hsize_t(rows.lowerBound)] + shape.dropFirst().map { _ in hsize_t(0) }
+        let count = [hsize_t(rows.count)] + shape.dropFirst().map { hsize_t($0) }
+        let fileSpace = try site.handle(H5Dget_space(handle.id), "H5Dget_space", close: H5Sclose)
+        try site.check(H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, start, nil, count, nil), "H5Sselect_hyperslab")
+        let memorySpace = try site.handle(H5Screate_simple(Int32(count.count), count, nil), "H5Screate_simple", close: H5Sclose)
+        return (fileSpace, memorySpace)
     }
 }
