@@ -38,8 +38,9 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         if let threads { setBLASThreads(threads) }
-        let model = try architecture.build()
-        model.initializeKerasDefaults(seed: 1)
+        let keras = try architecture.build()
+        keras.initializeKerasDefaults(seed: 1)
+        let model = try keras.fusedForInference()
         var rng = SeededGenerator(seed: 2)
         let shape = model.inputShape
         let n = batchSize * shape.reduce(1, *)

@@ -122,7 +122,7 @@ struct FeatureSourceOptions: ParsableArguments {
         let bar = ProgressBar(label: "\(entry.name) features", total: Int64(digits.count), unit: .images)
         let start = Date()
         try extractFeatures(
-            model: backbone, digits: digits,
+            model: try backbone.fusedForInference(), digits: digits,
             preprocessor: Preprocessor(inputHeight: digits.height, inputWidth: digits.width, size: size, mode: entry.preprocessing),
             batchSize: batchSize, to: target,
             attributes: [("model", .string(entry.name)), ("weights", .string(weightsPath ?? "keras-init")),

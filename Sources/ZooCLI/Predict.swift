@@ -56,7 +56,7 @@ struct Predict: ParsableCommand {
         try checkWritable(output)
         let model = try file.load()
         let (digits, x) = try file.digits(for: model)
-        let p = Trainer.predict(model, x: x, batchSize: 64)
+        let p = Trainer.predict(try model.fusedForInference(), x: x, batchSize: 64)
         try writeHDF5Atomically(output) { f in
             _ = try f.root.createDataset("probabilities", shape: p.shape, floats: p.data)
             _ = try f.root.createDataset("predictions", shape: [digits.count], int64s: argmax(p).map(Int64.init))
@@ -78,7 +78,7 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         let model = try file.load()
         let (digits, x) = try file.digits(for: model)
-        let e = Trainer.evaluate(model, x: x, y: digits.labels.map(Int.init), batchSize: 64)
+        let e = Trainer.evaluate(try model.fusedForInference(), x: x, y: digits.labels.map(Int.init), batchSize: 64)
         if json { return try printJSON(e) }
         print(String(format: "accuracy: %.4f\nloss: %.4f\ndigits: %d", e.accuracy, e.loss, e.count))
         print(e.table())

@@ -42,8 +42,11 @@ public final class ActivationLayer: Layer {
     }
 }
 
-/// Keras `Add`: the sum of two or more same-shaped inputs.
+/// Keras `Add`: the sum of two or more same-shaped inputs. `relu` is only set by inference
+/// fusion (an Add followed by a ReLU, as at the end of every ResNet block).
 public final class Add: Layer {
+    public var relu = false
+
     public override var className: String { "Add" }
 
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
@@ -53,7 +56,11 @@ public final class Add: Layer {
         return inputShapes[0]
     }
 
-    public override func forward(_ inputs: [Tensor]) -> Tensor { addForward(inputs) }
+    public override func forward(_ inputs: [Tensor]) -> Tensor {
+        var y = addForward(inputs)
+        if relu { applyActivation(.relu, &y) }
+        return y
+    }
 
     private var inputCount = 2
 

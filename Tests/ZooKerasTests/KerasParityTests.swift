@@ -68,6 +68,22 @@ final class KerasParityTests: XCTestCase {
         XCTAssertGreaterThan(badErr, 1e-4 * io.output.maxAbs)
     }
 
+    /// Inference fusion (Conv+BN(+ReLU), Add+ReLU) keeps Keras's outputs and removes the BN layers.
+    func testFusedModelsKeepKerasOutputs() throws {
+        for model in tinyModels {
+            let io = try readIO(model)
+            let m = try configModel(model)
+            try loadWeights(into: m, from: KerasWeightFile(path: fixture("\(model).tfkeras.weights.h5"))).check()
+            let fused = try m.fusedForInference()
+            assertKerasParity(fused(io.input), io.output, "\(model) fused")
+            XCTAssertEqual(fused.outputShape, m.outputShape)
+            if model == "tiny_resnet" {
+                XCTAssertFalse(fused.layers.contains { $0 is BatchNormalization })
+                XCTAssertLessThan(fused.nodes.count, m.nodes.count)
+            }
+        }
+    }
+
     func testLayoutsAreRecognised() throws {
         let expected: [String: KerasLayout] = [
             "tfkeras.weights.h5": .keras2, "tfkeras.model.h5": .fullModel, "k3.weights.h5": .keras3,
