@@ -8,7 +8,11 @@ public enum Activation: String, Sendable, CaseIterable {
 public func applyActivation(_ activation: Activation, _ x: inout Tensor) {
     switch activation {
     case .linear: break
-    case .relu: x.data.withUnsafeMutableBufferPointer { reluInPlace($0.baseAddress!, count: $0.count) }
+    case .relu:
+        x.data.withUnsafeMutableBufferPointer { p in
+            let base = p.baseAddress!
+            parallelChunks(p.count, minChunk: 1 << 16) { r in reluInPlace(base + r.lowerBound, count: r.count) }
+        }
     case .softmax: softmaxInPlace(&x)
     case .sigmoid: for i in x.data.indices { x.data[i] = 1 / (1 + exp(-x.data[i])) }
     case .tanh: for i in x.data.indices { x.data[i] = Foundation.tanh(x.data[i]) }
@@ -42,7 +46,8 @@ public func addForward(_ inputs: [Tensor]) -> Tensor {
         precondition(other.shape == out.shape, "add: shapes \(out.shape) and \(other.shape) differ")
         out.data.withUnsafeMutableBufferPointer { o in
             other.data.withUnsafeBufferPointer { s in
-                for i in 0..<o.count { o[i] += s[i] }
+                let (ob, sb) = (o.baseAddress!, s.baseAddress!)
+                parallelChunks(o.count, minChunk: 1 << 16) { r in for i in r { ob[i] += sb[i] } }
             }
         }
     }
@@ -62,9 +67,12 @@ public func batchNormForward(
     }
     var out = x
     out.data.withUnsafeMutableBufferPointer { p in
-        for r in 0..<(p.count / c) {
-            let row = p.baseAddress! + r * c
-            for i in 0..<c { row[i] = row[i] * scale[i] + shift[i] }
+        let base = p.baseAddress!
+        parallelChunks(p.count / c, minChunk: max(1, (1 << 16) / c)) { rows in
+            for r in rows {
+                let row = base + r * c
+                for i in 0..<c { row[i] = row[i] * scale[i] + shift[i] }
+            }
         }
     }
     return out

@@ -19,7 +19,8 @@ private func windowReduce(
     var out = [Float](repeating: 0, count: g.batch * oh * ow * c)
     x.data.withUnsafeBufferPointer { xp in
         out.withUnsafeMutableBufferPointer { op in
-            for n in 0..<g.batch {
+          parallelChunks(g.batch, minChunk: max(1, 16_384 / max(h * w * c, 1))) { images in
+            for n in images {
                 for oy in 0..<oh {
                     let y0 = max(0, oy * strides.0 - g.rows.padBefore)
                     let y1 = min(h, oy * strides.0 - g.rows.padBefore + pool.0)
@@ -46,6 +47,7 @@ private func windowReduce(
                     }
                 }
             }
+          }
         }
     }
     return Tensor(shape: [g.batch, oh, ow, c], data: out)
