@@ -1,7 +1,8 @@
 import Foundation
 
 /// A one-line progress bar with rate and ETA on stderr. On a terminal it redraws in place; in a
-/// log (not a TTY) it prints a line every 10% so logs stay short. Safe to update from any thread.
+/// log (not a TTY) it prints a line every 10% of work that lasts over 2 s, so logs stay short.
+/// Safe to update from any thread.
 final class ProgressBar: @unchecked Sendable {
     enum Unit { case bytes, images }
 
@@ -29,7 +30,8 @@ final class ProgressBar: @unchecked Sendable {
         if let total, total > 0 { self.total = total }
         let now = Date()
         let decile = Int(10 * Double(done) / Double(max(self.total, 1)))
-        if tty ? now.timeIntervalSince(lastDraw) >= 0.1 : decile > lastDecile {
+        // In a log, work shorter than 2 s prints nothing; longer work prints every 10%.
+        if tty ? now.timeIntervalSince(lastDraw) >= 0.1 : decile > lastDecile && now.timeIntervalSince(start) >= 2 {
             lastDraw = now
             lastDecile = decile
             draw(final: false)
@@ -46,7 +48,7 @@ final class ProgressBar: @unchecked Sendable {
     func finish() {
         lock.lock()
         defer { lock.unlock() }
-        if drew || done > 0 { draw(final: true) }
+        if drew { draw(final: true) }
     }
 
     private func draw(final: Bool) {
