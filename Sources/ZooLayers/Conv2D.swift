@@ -51,9 +51,12 @@ public final class Conv2D: Layer {
         return [rows.output, cols.output, filters]
     }
 
+    private let tapCache = TapKernelCache()
+
     public override func forward(_ inputs: [Tensor]) -> Tensor {
+        let version = weights.reduce(0) { $0 &* 31 &+ $1.version }
         var y = conv2dForward(inputs[0], kernel: weights[0].value, bias: useBias ? weights[1].value.data : nil,
-                              strides: strides, padding: padding, relu: activation == .relu)
+                              strides: strides, padding: padding, relu: activation == .relu, taps: (tapCache, version))
         if activation != .relu { applyActivation(activation, &y) }
         return y
     }

@@ -7,8 +7,13 @@ public final class Weight {
     public let shape: [Int]
     public let trainable: Bool
     public var value: Tensor {
-        didSet { precondition(value.shape == shape, "\(name): shape \(value.shape) != \(shape)") }
+        didSet {
+            precondition(value.shape == shape, "\(name): shape \(value.shape) != \(shape)")
+            version &+= 1
+        }
     }
+    /// Bumped on every change, so caches derived from the value know when they are stale.
+    public private(set) var version = 0
     /// Accumulated by `backward`, cleared by the optimizer step.
     public var gradient: Tensor?
 

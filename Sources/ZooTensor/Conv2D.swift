@@ -15,13 +15,21 @@ let im2colBudget = 8 << 20
 /// GEMM at a time with OpenBLAS's threads, so the large kernel is packed once.
 public func conv2dForward(
     _ x: Tensor, kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1),
-    padding: Padding = .valid, relu: Bool = false
+    padding: Padding = .valid, relu: Bool = false, taps: (cache: TapKernelCache, version: Int)? = nil
 ) -> Tensor {
     let (kh, kw, cin, cout) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
     let g = WindowGeometry(input: x.shape, kernel: (kh, kw), strides: strides, padding: padding)
     precondition(cin == g.channels, "conv2d: kernel expects \(cin) channels, input has \(g.channels)")
     let m = g.outputPixels, k = kh * kw * cin
     var out = [Float](repeating: 0, count: m * cout)
+    // On small maps a large share of the taps multiply zero padding (5 of 9 on a 2x2 map).
+    if let taps, padding == .same, paddedTapFraction(g) > 0.15 {
+        out.withUnsafeMutableBufferPointer { op in
+            conv2dForwardSkippingPadding(x, kernel: kernel, version: taps.version, cache: taps.cache, bias: bias, g: g,
+                                         relu: relu, out: op.baseAddress!)
+        }
+        return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
+    }
     let direct = kh == 1 && kw == 1 && strides == (1, 1)
     let tiled = !direct && workerCount > 1 && m >= 4096 && k * cout <= 1 << 18
     x.data.withUnsafeBufferPointer { xp in

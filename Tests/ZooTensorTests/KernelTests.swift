@@ -53,6 +53,20 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// Small maps skip the taps that land on padding; results must equal the plain path.
+    func testSkippingPaddingTapsMatchesNaive() {
+        var rng = SeededRandom(state: 9)
+        let cache = TapKernelCache()
+        for (h, w, s, k) in [(1, 1, 1, 3), (2, 2, 1, 3), (4, 4, 1, 3), (3, 5, 1, 3), (4, 4, 2, 3), (2, 3, 1, 5), (1, 4, 2, 3)] {
+            let x = rng.tensor([3, h, w, 4]), kernel = rng.tensor([k, k, 4, 6])
+            let bias = (0..<6).map { _ in rng.next() }
+            let fast = conv2dForward(x, kernel: kernel, bias: bias, strides: (s, s), padding: .same, taps: (cache, h * 100 + w * 10 + k))
+            let slow = conv2dNaive(x, kernel: kernel, bias: bias, strides: (s, s), padding: .same)
+            assertClose(fast, slow, atol: 1e-5)
+        }
+        XCTAssertGreaterThan(paddedTapFraction(WindowGeometry(input: [1, 2, 2, 1], kernel: (3, 3), strides: (1, 1), padding: .same)), 0.5)
+    }
+
     func testConvTilesWhenColumnsExceedBudget() {
         // 70x70 output pixels x 3*3*600 columns is > 8M floats, so this runs in several tiles.
         var rng = SeededRandom(state: 3)

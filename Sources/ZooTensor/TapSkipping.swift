@@ -1,0 +1,104 @@
+import Foundation
+
+/// Kernel rows gathered for each window of valid taps, reused while the kernel is unchanged.
+public final class TapKernelCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var version = -1
+    private var store: [[Int]: [Float]] = [:]
+
+    public init() {}
+
+    func kernel(for key: [Int], version: Int, make: () -> [Float]) -> [Float] {
+        lock.lock()
+        defer { lock.unlock() }
+        if version != self.version { store = [:]; self.version = version }
+        if let k = store[key] { return k }
+        let k = make()
+        store[key] = k
+        return k
+    }
+}
+
+/// Output positions along one axis grouped by the kernel taps that land inside the input.
+struct TapGroup {
+    let taps: Range<Int>
+    let outputs: [Int]
+}
+
+func tapGroups(_ a: AxisGeometry) -> [TapGroup] {
+    var groups: [Range<Int>: [Int]] = [:]
+    for o in 0..<a.output {
+        let start = o * a.stride - a.padBefore
+        groups[max(0, -start)..<min(a.kernel, a.input - start), default: []].append(o)
+    }
+    return groups.map { TapGroup(taps: $0.key, outputs: $0.value) }.sorted { $0.outputs[0] < $1.outputs[0] }
+}
+
+/// Fraction of multiply-adds that fall on zero padding; worth skipping on small maps.
+func paddedTapFraction(_ g: WindowGeometry) -> Double {
+    func valid(_ a: AxisGeometry) -> Int { tapGroups(a).reduce(0) { $0 + $1.taps.count * $1.outputs.count } }
+    let all = g.rows.output * g.rows.kernel * g.cols.output * g.cols.kernel
+    return all == 0 ? 0 : 1 - Double(valid(g.rows) * valid(g.cols)) / Double(all)
+}
+
+/// Conv2D forward that never multiplies by padding: output pixels are grouped by their window of
+/// valid taps (at most 3 x 3 groups for a 3x3 kernel), and each group is one GEMM against only
+/// the kernel rows of those taps. Same result as `conv2dForward` up to summation order.
+func conv2dForwardSkippingPadding(
+    _ x: Tensor, kernel: Tensor, version: Int, cache: TapKernelCache, bias: [Float]?, g: WindowGeometry,
+    relu: Bool, out: UnsafeMutablePointer<Float>
+) {
+    let (kw, cin, cout) = (kernel.shape[1], kernel.shape[2], kernel.shape[3])
+    let (h, w) = (g.rows.input, g.cols.input)
+    let (oh, ow) = (g.rows.output, g.cols.output)
+    x.data.withUnsafeBufferPointer { xp in
+        for rg in tapGroups(g.rows) {
+            for cg in tapGroups(g.cols) {
+                let k = rg.taps.count * cg.taps.count * cin
+                let sub = cache.kernel(for: [rg.taps.lowerBound, rg.taps.upperBound, cg.taps.lowerBound, cg.taps.upperBound],
+                                       version: version) {
+                    var rows = [Float]()
+                    rows.reserveCapacity(k * cout)
+                    for i in rg.taps { for j in cg.taps {
+                        let start = ((i * kw + j) * cin) * cout
+                        rows += kernel.data[start..<(start + cin * cout)]
+                    } }
+                    return rows
+                }
+                let pixels = g.batch * rg.outputs.count * cg.outputs.count
+                var col = [Float](repeating: 0, count: pixels * k)
+                var result = [Float](repeating: 0, count: pixels * cout)
+                col.withUnsafeMutableBufferPointer { cp in
+                    var dst = cp.baseAddress!
+                    let run = cg.taps.count * cin
+                    for n in 0..<g.batch { for oy in rg.outputs { for ox in cg.outputs {
+                        let iy0 = oy * g.rows.stride - g.rows.padBefore, ix = ox * g.cols.stride - g.cols.padBefore + cg.taps.lowerBound
+                        for i in rg.taps {
+                            dst.update(from: xp.baseAddress! + ((n * h + iy0 + i) * w + ix) * cin, count: run)
+                            dst += run
+                        }
+                    } } }
+                }
+                col.withUnsafeBufferPointer { cp in
+                    sub.withUnsafeBufferPointer { sp in
+                        result.withUnsafeMutableBufferPointer { rp in
+                            gemmTile(cp.baseAddress!, sp.baseAddress!, rp.baseAddress!, rows: pixels, k: k, cout: cout,
+                                     bias: bias, relu: relu)
+                        }
+                    }
+                }
+                var r = 0
+                for n in 0..<g.batch { for oy in rg.outputs { for ox in cg.outputs {
+                    (out + ((n * oh + oy) * ow + ox) * cout).update(from: result, count: cout, at: r * cout)
+                    r += 1
+                } } }
+            }
+        }
+    }
+}
+
+private extension UnsafeMutablePointer where Pointee == Float {
+    func update(from array: [Float], count: Int, at offset: Int) {
+        array.withUnsafeBufferPointer { update(from: $0.baseAddress! + offset, count: count) }
+    }
+}
