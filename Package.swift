@@ -18,7 +18,7 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CGzip", path: "Sources/CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "ZooSupport"),
-        .target(name: "ZooHDF5", dependencies: ["CHDF5"]),
+        .target(name: "ZooHDF5", dependencies: ["CHDF5", "ZooSupport"]),
         .target(name: "ZooTensor", dependencies: ["COpenBLAS"]),
         .target(name: "ZooLayers", dependencies: ["ZooTensor"]),
         .target(name: "ZooModels", dependencies: ["ZooLayers"]),

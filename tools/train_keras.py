@@ -74,7 +74,8 @@ def idx_file(directory, split, kind):
         if os.path.isfile(path):
             return path
     found = sorted(os.path.basename(p) for p in glob.glob(os.path.join(directory, "*")))
-    raise SystemExit(f"train_keras.py: {directory}: no {stem}[.gz] (found: {', '.join(found) or 'nothing'})")
+    shown = ", ".join(found[:8]) + (f", ... ({len(found)} files)" if len(found) > 8 else "")
+    raise SystemExit(f"train_keras.py: {directory}: no {stem}[.gz] (found: {shown or 'nothing'})")
 
 
 def load_split(data, split):

@@ -54,7 +54,7 @@ struct Features: ParsableCommand {
         let start = Date()
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         let (path, hit, computed) = try source.features(model: model, split: split, seed: seed, batchSize: batchSize, exclusiveOutput: output)
-        if path != output { try copyAtomically(path, to: output) }
+        if path != output { try AtomicOutput.copy(path, to: output) }
         let f = try H5File.open(output).root.dataset("features")
         let seconds = Date().timeIntervalSince(start)
         let result = Result(output: output, count: f.shape[0], dimension: f.shape[1], cacheHit: hit,
@@ -145,7 +145,7 @@ struct FeatureSourceOptions: ParsableArguments {
 
     private func fill(_ backbone: Model, weightsPath: String?, seed: UInt64) throws {
         if let weightsPath {
-            try loadWeights(into: backbone, from: KerasWeightFile(path: weightsPath)).check()
+            try loadWeights(into: backbone, from: openKerasFile(weightsPath)).check()
         } else {
             printNotice("\(backbone.name) is not pretrained: Keras default initialisation, seed \(seed)")
             backbone.initializeKerasDefaults(seed: seed)
@@ -172,23 +172,18 @@ func checkWritable(_ path: String) throws {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue,
           FileManager.default.isWritableFile(atPath: dir) else {
-        throw ExitStatus.Failure(status: .failure, message: "\(path): cannot write there (directory \(dir) is missing or not writable)")
+        throw OutputError(path: path, reason: "directory \(dir) is missing or not writable")
     }
 }
 
-/// Copies a finished file so that `destination` only ever holds a complete copy.
-func copyAtomically(_ source: String, to destination: String) throws {
-    let dir = URL(fileURLWithPath: destination).deletingLastPathComponent().path
-    let tmp = dir + "/." + URL(fileURLWithPath: destination).lastPathComponent + ".tmp-\(UUID().uuidString.prefix(8))"
+/// Creates `dir` if needed and checks it can be written, before any work starts.
+func makeWritableDirectory(_ dir: String) throws {
     do {
-        try FileManager.default.copyItem(atPath: source, toPath: tmp)
-        guard rename(tmp, destination) == 0 else {
-            throw ExitStatus.Failure(status: .failure, message: "\(destination): cannot rename into place: \(String(cString: strerror(errno)))")
-        }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     } catch {
-        unlink(tmp)
-        throw error
+        throw OutputError(path: dir, reason: "cannot create the directory")
     }
+    guard FileManager.default.isWritableFile(atPath: dir) else { throw OutputError(path: dir, reason: "directory is not writable") }
 }
 
 /// A path in the system temporary directory, unique to this process.

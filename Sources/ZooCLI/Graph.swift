@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZooLayers
+import ZooSupport
 import ZooTensor
 
 struct Graph: ParsableCommand {
@@ -30,18 +31,10 @@ struct Graph: ParsableCommand {
         guard let dotTool = ["/usr/bin/dot", "/usr/local/bin/dot"].first(where: FileManager.default.isExecutableFile) else {
             throw ExitStatus.Failure(status: .failure, message: "\(output): SVG needs Graphviz's dot (Debian package graphviz); use a .dot file name")
         }
-        let source = temporaryPath("graph.dot"), tmp = output + ".tmp-svg"
+        let source = temporaryPath("graph.dot")
         defer { unlink(source) }
         try writeTextAtomically(dot, to: source)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: dotTool)
-        p.arguments = ["-Tsvg", "-o", tmp, source]
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, rename(tmp, output) == 0 else {
-            unlink(tmp)
-            throw ExitStatus.Failure(status: .failure, message: "\(output): dot failed")
-        }
+        try AtomicOutput.write(to: output) { tmp in try runTool(dotTool, ["-Tsvg", "-o", tmp, source]) }
     }
 }
 

@@ -31,7 +31,7 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
-        let f = try KerasWeightFile(path: file)
+        let f = try openKerasFile(file)
         let report = Report(
             file: file, layout: f.layout, layoutDescription: f.layout.explanation, writer: writer(f),
             kerasVersion: f.kerasVersion, backend: f.backend, hasModelConfig: f.modelConfig != nil,

@@ -67,7 +67,7 @@ struct WeightOptions: ParsableArguments {
             path = try store.resolve(official) { done, total in bar.update(done, total: total) }
             bar.finish()
         }
-        let file = try KerasWeightFile(path: path)
+        let file = try openKerasFile(path)
         let report = try loadWeights(into: model, from: file, mode: byName ? .byName : .topological)
         if check { try report.check() }
         return report

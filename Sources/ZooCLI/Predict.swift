@@ -25,7 +25,7 @@ struct ModelFileOptions: ParsableArguments {
 
     /// Builds the network from the file's own config and loads its weights.
     static func load(_ modelFile: String) throws -> Model {
-        let file = try KerasWeightFile(path: modelFile)
+        let file = try openKerasFile(modelFile)
         guard let config = file.modelConfig else {
             throw ExitStatus.Failure(status: .unreadableFile, message: "\(modelFile): has no model config (a weights-only file); use zoo load")
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ZooLayers
 import ZooKeras
+import ZooSupport
 import ZooTensor
 import ZooTraining
 
@@ -100,8 +101,10 @@ struct TrainingFlags: ParsableArguments {
     /// With `json`, stdout is reserved for the JSON result and the epoch lines go to stderr.
     func fit(_ trainer: Trainer, x: Tensor, y: [Int], run: String, json: Bool = false) throws -> [EpochRecord] {
         let checkpoint = checkpointDir.map { $0 + "/" + Checkpoint.fileName }
-        if let dir = checkpointDir {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // Every output directory is checked before the first epoch, not after the last.
+        if let plot { try checkWritable(plot) }
+        for dir in [checkpointDir, tensorboard].compactMap({ $0 }) where !(resume && dir == checkpointDir) {
+            try makeWritableDirectory(dir)
         }
         if resume, let checkpoint {
             guard FileManager.default.fileExists(atPath: checkpoint) else {
@@ -164,17 +167,7 @@ func writeHistory(_ history: [EpochRecord], to path: String) throws {
 }
 
 func writeTextAtomically(_ text: String, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
-    do {
-        try Data(text.utf8).write(to: tmp)
-        guard rename(tmp.path, path) == 0 else {
-            throw ExitStatus.Failure(status: .failure, message: "\(path): cannot rename into place: \(String(cString: strerror(errno)))")
-        }
-    } catch {
-        unlink(tmp.path)
-        throw error
-    }
+    try AtomicOutput.write(Data(text.utf8), to: path)
 }
 
 /// Writes the curves as SVG, or converts them to PNG with rsvg-convert when it is installed.
@@ -187,14 +180,17 @@ func drawPlot(_ history: [EpochRecord], to path: String, title: String) throws {
     let svgPath = temporaryPath("plot.svg")
     defer { unlink(svgPath) }
     try writeTextAtomically(svg, to: svgPath)
-    let tmp = path + ".tmp-png"
+    try AtomicOutput.write(to: path) { tmp in try runTool(converter, ["-o", tmp, svgPath]) }
+}
+
+/// Runs an external converter (rsvg-convert, dot) and fails with its name if it fails.
+func runTool(_ tool: String, _ arguments: [String]) throws {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: converter)
-    p.arguments = ["-o", tmp, svgPath]
+    p.executableURL = URL(fileURLWithPath: tool)
+    p.arguments = arguments
     try p.run()
     p.waitUntilExit()
-    guard p.terminationStatus == 0, rename(tmp, path) == 0 else {
-        unlink(tmp)
-        throw ExitStatus.Failure(status: .failure, message: "\(path): rsvg-convert failed")
+    guard p.terminationStatus == 0 else {
+        throw ExitStatus.Failure(status: .failure, message: "\(URL(fileURLWithPath: tool).lastPathComponent) failed (status \(p.terminationStatus))")
     }
 }

@@ -5,6 +5,7 @@ import ZooHDF5
 import ZooKeras
 import ZooLayers
 import ZooModels
+import ZooSupport
 import ZooTraining
 
 /// The `zoo` command. Errors end as one line on stderr and an exit code scripts can rely on
@@ -16,9 +17,9 @@ public struct Zoo: ParsableCommand {
         discussion: """
             Exit status: 0 success, 1 other error, 3 a file could not be read (missing, not HDF5, \
             truncated, not a Keras file), 4 the weights do not fit the model, 5 download failed, \
-            64 bad command-line usage.
+            6 an output could not be written (disk full, permissions), 64 bad command-line usage.
             """,
-        subcommands: [Inspect.self, SummaryCommand.self, Load.self, Features.self, Finetune.self, Train.self, Graph.self, Predict.self, Evaluate.self, Forward.self, Bench.self, CatalogueCommand.self])
+        subcommands: [Inspect.self, SummaryCommand.self, Load.self, Features.self, Finetune.self, Train.self, Graph.self, Predict.self, Evaluate.self, Forward.self, Bench.self, CatalogueCommand.self, CheckFile.self])
 
     public init() {}
 
@@ -27,29 +28,33 @@ public struct Zoo: ParsableCommand {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
-            Foundation.exit(0)
+            terminate(0)
         } catch let error as ExitStatus.Failure {
             printError(error.message)
-            Foundation.exit(error.status.rawValue)
+            terminate(error.status.rawValue)
         } catch let error where ExitStatus.of(error) != nil {
             printError("\(error)")
-            Foundation.exit(ExitStatus.of(error)!.rawValue)
+            terminate(ExitStatus.of(error)!.rawValue)
+        } catch let error as CocoaError {
+            let path = error.userInfo[NSFilePathErrorKey] as? String ?? (error as NSError).userInfo["NSFilePath"] as? String
+            printError((path.map { "\($0): " } ?? "") + error.localizedDescription)
+            terminate(ExitStatus.cannotWrite.rawValue)
         } catch {
             // Help and version requests print in full; usage mistakes get one line like every error.
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
-                Foundation.exit(0)
+                terminate(0)
             }
-            printError(message(for: error) + " (see `zoo help`)")
-            Foundation.exit(code.rawValue)
+            printError(message(for: error) + (code == .validationFailure ? " (see `zoo help`)" : ""))
+            terminate(code.rawValue)
         }
     }
 }
 
 /// Exit statuses of `zoo`; documented in `zoo --help` and the README.
 public enum ExitStatus: Int32 {
-    case failure = 1, unreadableFile = 3, weightsDoNotFit = 4, downloadFailed = 5
+    case failure = 1, unreadableFile = 3, weightsDoNotFit = 4, downloadFailed = 5, cannotWrite = 6
 
     public struct Failure: Error {
         public let status: ExitStatus
@@ -65,14 +70,28 @@ public enum ExitStatus: Int32 {
             default: return .unreadableFile
             }
         case is WeightStoreError, is WeightDownloadError: return .downloadFailed
+        case is OutputError: return .cannotWrite
         case is ModelError, is LayerError, is TrainingError, is CheckpointError: return .failure
         default: return nil
         }
     }
 }
 
+/// Ends the process without running atexit handlers, after flushing our own output. Every file zoo
+/// writes is closed before it is renamed into place, so nothing is lost; skipping the HDF5
+/// library's own teardown matters after a failed write (disk full), where it crashes on the file
+/// it could not close.
+func terminate(_ status: Int32) -> Never {
+    fflush(nil)  // every open output stream
+    _exit(status)
+}
+
 func printError(_ message: String) {
-    let line = message.replacingOccurrences(of: "\n", with: " ")
+    // Messages quote names and headers from untrusted files: any line break or control
+    // character (\r, \u{2028}, ...) becomes a space, so the error stays one line.
+    let line = String(String.UnicodeScalarView(message.unicodeScalars.map {
+        $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" ? " " : $0
+    }))
     FileHandle.standardError.write(Data("zoo: error: \(line)\n".utf8))
 }
 

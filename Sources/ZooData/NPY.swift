@@ -1,6 +1,8 @@
 import Foundation
 import ZIPFoundation
 
+let maxNPYEntryBytes = 256 << 20
+
 /// Reads uint8 arrays from a NumPy `.npz` (a zip of `.npy` files), as Keras's `mnist.npz` stores
 /// `x_train`, `y_train`, `x_test` and `y_test`.
 func readNPZ(_ path: String) throws -> [String: IDXArray] {
@@ -12,12 +14,22 @@ func readNPZ(_ path: String) throws -> [String: IDXArray] {
     }
     var arrays: [String: IDXArray] = [:]
     for entry in archive where entry.path.hasSuffix(".npy") {
-        guard entry.uncompressedSize <= UInt64(maxInflatedBytes) else {
-            throw DataError.malformed(file: path, reason: "\(entry.path) claims \(entry.uncompressedSize) bytes")
+        // The full MNIST's largest array is 47 MB; anything past 256 MiB is a bomb, refused
+        // before a byte is inflated.
+        guard entry.uncompressedSize <= UInt64(maxNPYEntryBytes) else {
+            throw DataError.malformed(file: path, reason: "\(entry.path) claims \(entry.uncompressedSize) bytes, over the \(maxNPYEntryBytes >> 20) MiB limit")
         }
         var data = Data()
         do {
-            _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
+            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                // An entry may lie about its size: stop inflating at the claim.
+                guard data.count + chunk.count <= Int(entry.uncompressedSize) else {
+                    throw DataError.malformed(file: path, reason: "\(entry.path) inflates past the \(entry.uncompressedSize) bytes it claims")
+                }
+                data.append(chunk)
+            }
+        } catch let error as DataError {
+            throw error
         } catch {
             throw DataError.malformed(file: path, reason: "\(entry.path): \(error)")
         }

@@ -1,27 +1,15 @@
 import Foundation
+import ZooSupport
 
-/// Writes an HDF5 file so that `path` only ever holds a complete file: the content goes to a
-/// temporary file in the same directory (so the rename stays on one file system), which is
-/// flushed and then renamed over `path`. On any error the temporary file is removed.
+/// Writes an HDF5 file atomically (see `AtomicOutput`): `path` only ever holds a complete file.
+/// The file is flushed and closed before the rename.
 public func writeHDF5Atomically(_ path: String, _ body: (H5File) throws -> Void) throws {
-    let url = URL(fileURLWithPath: path)
-    let dir = url.deletingLastPathComponent().path
-    guard FileManager.default.isWritableFile(atPath: dir) else {
-        throw HDF5Error.cannotOpen(file: path, reason: "directory \(dir) is missing or not writable")
-    }
-    let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(UUID().uuidString.prefix(8))"
-    do {
+    try AtomicOutput.write(to: path) { tmp in
         try autoreleasingScope {
             let file = try H5File.create(tmp)
             try body(file)
             try file.flush()
         }
-        if rename(tmp, path) != 0 {
-            throw HDF5Error.cannotOpen(file: path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
-        }
-    } catch {
-        unlink(tmp)
-        throw error
     }
 }
 

@@ -49,7 +49,7 @@ extension H5AttributeHolder {
             let space = try site.handle(H5Aget_space(attribute.id), "H5Aget_space", close: H5Sclose)
             let spaceClass = H5Sget_simple_extent_type(space.id)
             if spaceClass == H5S_NULL { return .empty }
-            let count = Int(try site.checked(H5Sget_simple_extent_npoints(space.id), "H5Sget_simple_extent_npoints"))
+            let count = try extent(space.id, site).count
             if count == 0 { return .empty }
             let isScalar = spaceClass == H5S_SCALAR
             let type = try site.handle(H5Aget_type(attribute.id), "H5Aget_type", close: H5Tclose)
@@ -127,6 +127,7 @@ extension H5AttributeHolder {
 
     private func readNumbers<T>(_ attribute: H5Handle, _ memoryType: hid_t, _ count: Int, _ zero: T,
                                 _ site: Site) throws -> [T] {
+        try checkAttributeSize(byteCount(count, MemoryLayout<T>.stride), site)
         var values = [T](repeating: zero, count: count)
         try values.withUnsafeMutableBufferPointer { buffer in
             try site.check(H5Aread(attribute.id, memoryType, buffer.baseAddress), "H5Aread")
@@ -141,15 +142,19 @@ extension H5AttributeHolder {
             let memoryType = try site.handle(H5Tcopy(zoo_H5T_C_S1()), "H5Tcopy", close: H5Tclose)
             try site.check(H5Tset_size(memoryType.id, zoo_H5T_VARIABLE()), "H5Tset_size")
             try site.check(H5Tset_cset(memoryType.id, H5Tget_cset(fileType.id)), "H5Tset_cset")
+            try checkAttributeSize(byteCount(count, MemoryLayout<UnsafeMutablePointer<CChar>?>.stride), site)
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             try site.check(H5Aread(attribute.id, memoryType.id, &pointers), "H5Aread")
             defer { for pointer in pointers where pointer != nil { _ = H5free_memory(pointer) } }
+            // HDF5 has already allocated these; refuse to copy more than the limit.
+            try checkAttributeSize(pointers.reduce(0) { $0 + ($1.map { strlen($0) } ?? 0) }, site)
             return pointers.map { $0.map { String(cString: $0) } ?? "" }
         }
         // Fixed length: read the raw bytes with the file's own type and undo the padding.
         let size = H5Tget_size(fileType.id)
         guard size > 0 else { throw site.failure("H5Tget_size") }
         let padding = H5Tget_strpad(fileType.id)
+        try checkAttributeSize(byteCount(count, size), site)
         var bytes = [UInt8](repeating: 0, count: count * size)
         try site.check(H5Aread(attribute.id, fileType.id, &bytes), "H5Aread")
         return (0..<count).map { index in

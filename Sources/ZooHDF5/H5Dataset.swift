@@ -62,11 +62,7 @@ public final class H5Dataset: H5AttributeHolder {
         path = site.path
         self.handle = handle
         let space = try site.handle(H5Dget_space(handle.id), "H5Dget_space", close: H5Sclose)
-        let rank = Int(try site.checked(H5Sget_simple_extent_ndims(space.id), "H5Sget_simple_extent_ndims"))
-        var dims = [hsize_t](repeating: 0, count: rank)
-        try site.check(H5Sget_simple_extent_dims(space.id, &dims, nil), "H5Sget_simple_extent_dims")
-        shape = dims.map { Int($0) }
-        elementCount = Int(try site.checked(H5Sget_simple_extent_npoints(space.id), "H5Sget_simple_extent_npoints"))
+        (shape, elementCount) = try extent(space.id, site)
         let type = try site.handle(H5Dget_type(handle.id), "H5Dget_type", close: H5Tclose)
         elementType = describeType(type.id)
     }
@@ -89,6 +85,7 @@ public final class H5Dataset: H5AttributeHolder {
             }
             let rowSize = shape.dropFirst().reduce(1, *)
             if rows.isEmpty || rowSize == 0 { return [] }
+            try checkRead(count: rows.count * rowSize, memorySize: MemoryLayout<Float>.stride)
             let (fileSpace, memorySpace) = try rowSelection(rows)
             var values = [Float](repeating: 0, count: rows.count * rowSize)
             try values.withUnsafeMutableBufferPointer { buffer in
@@ -109,6 +106,7 @@ public final class H5Dataset: H5AttributeHolder {
         try withHDF5 {
             try requireNumeric()
             if elementCount == 0 { return [] }
+            try checkRead(count: elementCount, memorySize: MemoryLayout<T>.stride)
             var values = [T](repeating: zero, count: elementCount)
             try values.withUnsafeMutableBufferPointer { buffer in
                 try site.check(H5Dread(handle.id, memoryType, zoo_H5S_ALL(), zoo_H5S_ALL(), zoo_H5P_DEFAULT(),

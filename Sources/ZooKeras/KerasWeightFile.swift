@@ -55,7 +55,10 @@ public final class KerasWeightFile {
     private let h5: H5File
     private let extracted: URL?
 
-    public init(path: String) throws {
+    /// `check`, if given, is called with the HDF5 file's path (for a `.keras` archive, the
+    /// extracted weights) before the HDF5 library opens it: the CLI validates it there in a
+    /// child process, because libhdf5 can crash on malformed files.
+    public init(path: String, check: ((String) throws -> Void)? = nil) throws {
         self.path = path
         guard FileManager.default.fileExists(atPath: path) else {
             throw HDF5Error.cannotOpen(file: path, reason: "no such file")
@@ -63,18 +66,22 @@ public final class KerasWeightFile {
         var config: String? = nil
         var weightsPath = path
         var archiveVersion: String? = nil
+        var directory: URL? = nil
         if KerasArchive.isZip(path) {
             let archive = try KerasArchive.extract(path)
-            extracted = archive.directory
+            directory = archive.directory
             weightsPath = archive.weightsPath
             config = archive.config
             archiveVersion = archive.kerasVersion
-        } else {
-            extracted = nil
         }
+        extracted = directory
+        // deinit does not run when init throws, so the extracted archive is removed here then.
+        var succeeded = false
+        defer { if !succeeded, let directory { try? FileManager.default.removeItem(at: directory) } }
+        try check?(weightsPath)
         h5 = try H5File.open(weightsPath)
         let root = h5.root
-        if root.kind(of: "layers") == .group || root.kind(of: "_layer_checkpoint_dependencies") == .group {
+        if try kind(root, "layers") == .group || kind(root, "_layer_checkpoint_dependencies") == .group {
             layout = extracted != nil ? .kerasArchive : .keras3
             layers = try Self.keras3Layers(root)
             // .weights.h5 records no version; a .keras archive says it in metadata.json.
@@ -82,7 +89,7 @@ public final class KerasWeightFile {
             backend = nil
         } else {
             var top = root
-            if !hasChunked(root, "layer_names"), root.kind(of: "model_weights") == .group {
+            if !hasChunked(root, "layer_names"), try kind(root, "model_weights") == .group {
                 top = try root.group("model_weights")
                 if config == nil, root.hasAttribute("model_config") {
                     config = try root.stringList("model_config").first
@@ -104,6 +111,7 @@ public final class KerasWeightFile {
             }
         }
         modelConfig = config
+        succeeded = true
     }
 
     deinit {
@@ -113,10 +121,14 @@ public final class KerasWeightFile {
     /// Layers in `layer_names` order, each weight resolved through `weight_names` relative to
     /// its layer group, as Keras's loader does (names may contain '/' and ':').
     private static func legacyLayers(_ top: H5Group, file: String) throws -> [StoredLayer] {
-        try readChunked(top, "layer_names").map { name in
-            guard top.kind(of: name) == .group else { throw KerasImportError.missingLayerGroup(file: file, layer: name) }
+        var budget = ObjectBudget(file: file)
+        return try readChunked(top, "layer_names").map { name in
+            try budget.spend()
+            guard try kind(top, name) == .group else { throw KerasImportError.missingLayerGroup(file: file, layer: name) }
             let group = try top.group(name)
             let weights = try readChunked(group, "weight_names").map { weightName in
+                try budget.spend()
+                try group.refuseExternalLinks(weightName)
                 let ds = try group.dataset(weightName)
                 return StoredWeight(name: weightName, dataset: ds.path, shape: ds.shape)
             }
@@ -125,24 +137,32 @@ public final class KerasWeightFile {
     }
 
     /// Keras 3 stores each layer under `<class>[_N]` with its variables as datasets "0", "1", ...;
-    /// nested models recurse into their own `layers` group.
+    /// nested models recurse into their own `layers` group. A hostile file can nest groups
+    /// deeply or hard-link a group into itself, so depth and the number of objects are capped.
     private static func keras3Layers(_ root: H5Group) throws -> [StoredLayer] {
-        let container = root.kind(of: "layers") == .group ? "layers" : "_layer_checkpoint_dependencies"
+        let container = try kind(root, "layers") == .group ? "layers" : "_layer_checkpoint_dependencies"
         var out: [StoredLayer] = []
-        func walk(_ group: H5Group, prefix: String) throws {
-            for key in try group.memberNames().sorted(by: keras3Order) where group.kind(of: key) == .group {
+        var budget = ObjectBudget(file: root.file)
+        func walk(_ group: H5Group, prefix: String, depth: Int) throws {
+            guard depth < 32 else {
+                throw KerasImportError.notKeras(file: root.file, reason: "\(group.path): models nested more than 32 deep (a cyclic group structure?)")
+            }
+            for key in try group.memberNames().sorted(by: keras3Order) where try kind(group, key) == .group {
+                try budget.spend()
                 let layer = try group.group(key)
-                if layer.kind(of: "layers") == .group {
-                    try walk(try layer.group("layers"), prefix: prefix + key + "/")
+                if try kind(layer, "layers") == .group {
+                    try walk(try layer.group("layers"), prefix: prefix + key + "/", depth: depth + 1)
                     continue
                 }
                 var name = prefix + key
                 var weights: [StoredWeight] = []
-                if layer.kind(of: "vars") == .group {
+                if try kind(layer, "vars") == .group {
                     let vars = try layer.group("vars")
                     if let stored = try? vars.stringList("name").first, !stored.isEmpty { name = prefix + stored }
                     let indices = try vars.memberNames().compactMap(Int.init).sorted()
                     weights = try indices.map { i in
+                        try budget.spend()
+                        try vars.refuseExternalLinks(String(i))
                         let ds = try vars.dataset(String(i))
                         return StoredWeight(name: "vars/\(i)", dataset: ds.path, shape: ds.shape)
                     }
@@ -150,8 +170,23 @@ public final class KerasWeightFile {
                 out.append(StoredLayer(key: prefix + key, name: name, weights: weights))
             }
         }
-        try walk(try root.group(container), prefix: "")
+        try walk(try root.group(container), prefix: "", depth: 0)
         return out
+    }
+
+    /// Reads every attribute of the root, `/model_weights` and each legacy layer group, and
+    /// every weight in full (discarding it): with the walk in `init`, everything zoo's reader
+    /// touches. `zoo check-file` runs this in a child process.
+    public func readEverything() throws {
+        var holders: [any H5AttributeHolder] = [h5.root]
+        if layout != .keras3 && layout != .kerasArchive {
+            let top = hasChunked(h5.root, "layer_names") ? h5.root : try h5.root.group("model_weights")
+            holders += [top] + (try layers.map { try top.group($0.key) })
+        }
+        for holder in holders {
+            for name in try holder.attributeNames() { _ = try holder.attribute(name) }
+        }
+        for layer in layers { for weight in layer.weights { _ = try read(weight) } }
     }
 
     public func read(_ weight: StoredWeight) throws -> [Float] {
@@ -191,4 +226,22 @@ func readChunked(_ holder: some H5AttributeHolder, _ name: String) throws -> [St
 
 func hasChunked(_ holder: some H5AttributeHolder, _ name: String) -> Bool {
     holder.hasAttribute(name) || holder.hasAttribute("\(name)0")
+}
+
+/// What `name` (read from the file) is, after refusing links that would leave the file.
+private func kind(_ group: H5Group, _ name: String) throws -> H5ObjectKind? {
+    try group.refuseExternalLinks(name)
+    return group.kind(of: name)
+}
+
+/// Caps the layers and weights a walk opens, so a file cannot keep the reader busy for hours
+/// (a name list of millions of entries, or groups hard-linked into each other).
+private struct ObjectBudget {
+    let file: String
+    var left = 200_000
+
+    mutating func spend() throws {
+        left -= 1
+        guard left >= 0 else { throw KerasImportError.notKeras(file: file, reason: "more than 200000 layers and weights") }
+    }
 }
