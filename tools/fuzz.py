@@ -864,7 +864,7 @@ def report(results, kinds, save):
         print(f"first failing inputs saved under {save}")
     if save.exists() and not any(save.iterdir()):
         save.rmdir()
-    elif not problems:
+    elif save.exists() and not problems:
         print(f"inputs that crashed libhdf5 saved under {save}")
     failed = sum(1 for r in results if r["problem"])
     print(f"{len(results) - failed} passed, {failed} failed")

@@ -97,7 +97,8 @@ struct CheckFile: ParsableCommand {
         // child must not live on (a hostile file can keep the HDF5 library busy for minutes).
         _ = prctl(PR_SET_PDEATHSIG, UInt(SIGKILL))
         if getppid() == 1 { throw ExitCode(3) }  // the parent died before the line above
-        var cpu = rlimit(rlim_cur: rlim_t(fileCheckTimeout), rlim_max: rlim_t(fileCheckTimeout) + 5)
+        let seconds = rlim_t(max(1, fileCheckTimeout.rounded(.up)))  // a 0 s limit would kill at once
+        var cpu = rlimit(rlim_cur: seconds, rlim_max: seconds + 5)
         _ = setrlimit(__rlimit_resource_t(RLIMIT_CPU.rawValue), &cpu)
         try KerasWeightFile(path: path).readEverything()
     }

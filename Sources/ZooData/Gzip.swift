@@ -1,9 +1,9 @@
 import CGzip
 import Foundation
 
-/// Largest decompressed file accepted (1 GiB): the full MNIST is 55 MB, so anything near this is
+/// Largest decompressed file accepted (256 MiB): the full MNIST is 55 MB, so anything near this is
 /// a corrupt or hostile file, and it is refused before it can exhaust memory.
-let maxInflatedBytes = 1 << 30
+let maxInflatedBytes = 256 << 20
 
 /// Reads a file, inflating it if it starts with the gzip magic bytes.
 func readMaybeGzip(_ path: String) throws -> [UInt8] {
