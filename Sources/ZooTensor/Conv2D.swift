@@ -22,6 +22,13 @@ public func conv2dForward(
     precondition(cin == g.channels, "conv2d: kernel expects \(cin) channels, input has \(g.channels)")
     let m = g.outputPixels, k = kh * kw * cin
     var out = [Float](repeating: 0, count: m * cout)
+    if let taps, winogradApplies(g, kernel: kernel) {
+        out.withUnsafeMutableBufferPointer { op in
+            conv2dForwardWinograd(x, kernel: kernel, version: taps.version, cache: taps.cache, bias: bias, g: g,
+                                  relu: relu, out: op.baseAddress!)
+        }
+        return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
+    }
     // On small maps a large share of the taps multiply zero padding (5 of 9 on a 2x2 map).
     if let taps, padding == .same, paddedTapFraction(g) > 0.15 {
         out.withUnsafeMutableBufferPointer { op in

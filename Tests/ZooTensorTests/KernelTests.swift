@@ -67,6 +67,34 @@ final class KernelTests: XCTestCase {
         XCTAssertGreaterThan(paddedTapFraction(WindowGeometry(input: [1, 2, 2, 1], kernel: (3, 3), strides: (1, 1), padding: .same)), 0.5)
     }
 
+    /// Winograd F(4x4, 3x3): partial edge tiles, both paddings, several chunks, bias and ReLU.
+    /// Its rounding differs from a direct sum's; 1e-5 of the largest output is ~10x float32's
+    /// direct error here and 10x below the full-network parity tolerance.
+    func testWinogradMatchesNaive() {
+        var rng = SeededRandom(state: 11)
+        for (h, w, cin, cout, p, chunk) in [(3, 3, 16, 16, Padding.same, 64), (4, 4, 32, 16, .same, 64), (5, 7, 16, 32, .same, 3),
+                                            (8, 8, 16, 16, .valid, 64), (9, 6, 32, 32, .same, 5), (14, 14, 16, 48, .same, 7)] {
+            let x = rng.tensor([2, h, w, cin]), kernel = rng.tensor([3, 3, cin, cout])
+            let bias = (0..<cout).map { _ in rng.next() }
+            let g = WindowGeometry(input: x.shape, kernel: (3, 3), strides: (1, 1), padding: p)
+            XCTAssertTrue(winogradApplies(g, kernel: kernel))
+            for relu in [false, true] {
+                var fast = [Float](repeating: .nan, count: g.outputPixels * cout)
+                fast.withUnsafeMutableBufferPointer {
+                    conv2dForwardWinograd(x, kernel: kernel, version: 0, cache: TapKernelCache(), bias: bias, g: g, relu: relu,
+                                          out: $0.baseAddress!, chunkTiles: chunk)
+                }
+                var slow = conv2dNaive(x, kernel: kernel, bias: bias, padding: p)
+                if relu { slow.data = slow.data.map { max($0, 0) } }
+                assertClose(Tensor(shape: slow.shape, data: fast), slow, atol: 1e-5 * slow.maxAbs)
+            }
+        }
+        // Through conv2dForward with a cache, as the layers call it.
+        let x = rng.tensor([1, 6, 6, 16]), kernel = rng.tensor([3, 3, 16, 16])
+        assertClose(conv2dForward(x, kernel: kernel, bias: nil, padding: .same, taps: (TapKernelCache(), 1)),
+                    conv2dNaive(x, kernel: kernel, bias: nil, padding: .same), atol: 1e-5 * 20)
+    }
+
     func testConvTilesWhenColumnsExceedBudget() {
         // 70x70 output pixels x 3*3*600 columns is > 8M floats, so this runs in several tiles.
         var rng = SeededRandom(state: 3)
