@@ -21,7 +21,7 @@ public func conv2dForward(
     let g = WindowGeometry(input: x.shape, kernel: (kh, kw), strides: strides, padding: padding)
     precondition(cin == g.channels, "conv2d: kernel expects \(cin) channels, input has \(g.channels)")
     let m = g.outputPixels, k = kh * kw * cin
-    var out = [Float](repeating: 0, count: m * cout)
+    var out = uninitializedFloats(m * cout)
     if let taps, winogradApplies(g, kernel: kernel) {
         out.withUnsafeMutableBufferPointer { op in
             conv2dForwardWinograd(x, kernel: kernel, version: taps.version, cache: taps.cache, bias: bias, g: g,
@@ -51,7 +51,7 @@ public func conv2dForward(
                     let tiles = (m + tileRows - 1) / tileRows
                     withSingleThreadedBLAS {
                         parallelChunks(tiles) { range in
-                            var columns = [Float](repeating: 0, count: tileRows * k)
+                            var columns = uninitializedFloats(tileRows * k)
                             columns.withUnsafeMutableBufferPointer { cp in
                                 for t in range {
                                     let rows = (t * tileRows)..<min((t + 1) * tileRows, m)
@@ -64,7 +64,7 @@ public func conv2dForward(
                     }
                 } else {
                     let tileRows = max(1, min(m, im2colBudget / max(k, 1)))
-                    var columns = [Float](repeating: 0, count: tileRows * k)
+                    var columns = uninitializedFloats(tileRows * k)
                     columns.withUnsafeMutableBufferPointer { cp in
                         for m0 in stride(from: 0, to: m, by: tileRows) {
                             let rows = m0..<min(m0 + tileRows, m)
@@ -80,12 +80,20 @@ public func conv2dForward(
     return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
 }
 
-/// out[rows, O] = a[rows, K] * w[K, O] (+ bias), then ReLU if asked.
-@inline(__always)
+/// out[rows, O] = a[rows, K] * w[K, O] (+ bias), then ReLU if asked. Many rows (1x1
+/// convolutions of large maps) are split over the cores with the epilogue in each part, so
+/// bias and ReLU run while the part is still in cache.
 func gemmTile(
     _ a: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows: Int, k: Int,
     cout: Int, bias: [Float]?, relu: Bool
 ) {
+    if splitWorkers(rows * k * cout) > 1 && rows >= 2 * cout {
+        parallelChunks(rows, minChunk: 64) { part in
+            gemmTile(a + part.lowerBound * k, w, c + part.lowerBound * cout, rows: part.count, k: k, cout: cout,
+                     bias: bias, relu: relu)
+        }
+        return
+    }
     if let bias { fillRows(c, rows: rows, with: bias) }
     sgemm(m: rows, n: cout, k: k, a: a, lda: k, b: w, ldb: cout, beta: bias == nil ? 0 : 1, c: c, ldc: cout)
     if relu { reluInPlace(c, count: rows * cout) }

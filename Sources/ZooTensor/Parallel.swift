@@ -1,17 +1,26 @@
 import Dispatch
 import Foundation
+import Synchronization
 
-/// Cores used for our own parallel loops (OpenBLAS has its own setting).
-public let workerCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+/// Threads our parallel loops and GEMMs use (OpenBLAS itself runs single-threaded, see `sgemm`).
+/// Defaults to the cores this process may use; `zoo bench --threads` sets it.
+public nonisolated(unsafe) var workerCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+/// How many parallel regions are running: work started inside one stays on its thread.
+private let parallelDepth = Atomic<Int>(0)
+
+var inParallelRegion: Bool { parallelDepth.load(ordering: .relaxed) > 0 }
 
 /// Runs `body` over `0..<count` split into one contiguous chunk per worker, in parallel.
 /// Chunks of fewer than `minChunk` items are not worth a thread, so small jobs stay serial.
 public func parallelChunks(_ count: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
-    let workers = min(workerCount, max(1, count / max(minChunk, 1)))
+    let workers = inParallelRegion ? 1 : min(workerCount, max(1, count / max(minChunk, 1)))
     if workers <= 1 {
         body(0..<count)
         return
     }
+    parallelDepth.add(1, ordering: .relaxed)
+    defer { parallelDepth.subtract(1, ordering: .relaxed) }
     // concurrentPerform returns only when every chunk is done, so `body` (and the buffers it
     // captures) outlives the workers; each chunk touches disjoint output ranges.
     withoutActuallyEscaping(body) { escaping in
@@ -27,11 +36,14 @@ private struct UncheckedSendable<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
 }
 
-/// Runs `body` with OpenBLAS limited to one thread, for GEMMs issued from our own parallel loops
-/// (two levels of threads on two cores only fight).
+/// Runs `body`, whose GEMMs are issued from our own parallel loops. Kept so call sites say so;
+/// GEMMs inside a parallel region already stay on their thread.
 public func withSingleThreadedBLAS<T>(_ body: () -> T) -> T {
-    let saved = blasThreads()
-    setBLASThreads(1)
-    defer { setBLASThreads(saved) }
-    return body()
+    body()
+}
+
+/// A float array whose contents the caller overwrites completely before reading.
+@inline(__always)
+func uninitializedFloats(_ count: Int) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
 }

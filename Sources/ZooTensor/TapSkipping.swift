@@ -66,8 +66,8 @@ func conv2dForwardSkippingPadding(
                     return rows
                 }
                 let pixels = g.batch * rg.outputs.count * cg.outputs.count
-                var col = [Float](repeating: 0, count: pixels * k)
-                var result = [Float](repeating: 0, count: pixels * cout)
+                var col = uninitializedFloats(pixels * k)
+                var result = uninitializedFloats(pixels * cout)
                 col.withUnsafeMutableBufferPointer { cp in
                     var dst = cp.baseAddress!
                     let run = cg.taps.count * cin

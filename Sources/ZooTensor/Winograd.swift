@@ -66,8 +66,8 @@ func conv2dForwardWinograd(
     let u = cache.kernel(for: [-1], version: version) { winogradKernel(kernel) }
     let tiles = TileGrid(g)
     let chunk = min(tiles.count, chunkTiles ?? tilesPerChunk(cin: cin, cout: cout))
-    var v = [Float](repeating: 0, count: 36 * chunk * cin)
-    var m = [Float](repeating: 0, count: 36 * chunk * cout)
+    var v = uninitializedFloats(36 * chunk * cin)
+    var m = uninitializedFloats(36 * chunk * cout)
     let biasLanes = (bias ?? [Float](repeating: 0, count: cout))
     x.data.withUnsafeBufferPointer { xp in
         u.withUnsafeBufferPointer { up in
