@@ -19,7 +19,8 @@ let package = Package(
         .systemLibrary(name: "CGzip", path: "Sources/CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "ZooSupport"),
         .target(name: "ZooHDF5", dependencies: ["CHDF5", "ZooSupport"]),
-        .target(name: "ZooTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "CKernels"),
+        .target(name: "ZooTensor", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "ZooLayers", dependencies: ["ZooTensor"]),
         .target(name: "ZooModels", dependencies: ["ZooLayers"]),
         .target(name: "ZooKeras", dependencies: [

@@ -57,9 +57,7 @@ public final class Add: Layer {
     }
 
     public override func forward(_ inputs: [Tensor]) -> Tensor {
-        var y = addForward(inputs)
-        if relu { applyActivation(.relu, &y) }
-        return y
+        addForward(inputs, relu: relu)
     }
 
     private var inputCount = 2

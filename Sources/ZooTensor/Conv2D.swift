@@ -138,9 +138,10 @@ func fillRows(_ c: UnsafeMutablePointer<Float>, rows: Int, with row: [Float]) {
     }
 }
 
+/// max(x, 0) in place; NaN stays NaN, as in TensorFlow. Branch-free so it vectorises.
 @inline(__always)
 func reluInPlace(_ p: UnsafeMutablePointer<Float>, count: Int) {
-    for i in 0..<count where p[i] < 0 { p[i] = 0 }
+    for i in 0..<count { p[i] = p[i] < 0 ? 0 : p[i] }
 }
 
 /// The textbook seven-loop convolution: the oracle the GEMM path is tested against.

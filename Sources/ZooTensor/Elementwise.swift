@@ -40,18 +40,36 @@ public func softmaxInPlace(_ x: inout Tensor) {
 }
 
 /// Add forward: the elementwise sum of same-shaped tensors.
-public func addForward(_ inputs: [Tensor]) -> Tensor {
-    var out = inputs[0]
+public func addForward(_ inputs: [Tensor], relu: Bool = false) -> Tensor {
     for other in inputs.dropFirst() {
-        precondition(other.shape == out.shape, "add: shapes \(out.shape) and \(other.shape) differ")
-        out.data.withUnsafeMutableBufferPointer { o in
-            other.data.withUnsafeBufferPointer { s in
-                let (ob, sb) = (o.baseAddress!, s.baseAddress!)
-                parallelChunks(o.count, minChunk: 1 << 16) { r in for i in r { ob[i] += sb[i] } }
+        precondition(other.shape == inputs[0].shape, "add: shapes \(inputs[0].shape) and \(other.shape) differ")
+    }
+    // One pass into a fresh buffer: copying the first input and adding in place, then a ReLU
+    // pass, read and wrote the whole tensor three times.
+    var out = uninitializedFloats(inputs[0].count)
+    out.withUnsafeMutableBufferPointer { o in
+        inputs[0].data.withUnsafeBufferPointer { a in
+            inputs[1].data.withUnsafeBufferPointer { b in
+                let (ob, ab, bb) = (o.baseAddress!, a.baseAddress!, b.baseAddress!)
+                let last = inputs.count == 2
+                parallelChunks(o.count, minChunk: 1 << 15) { r in
+                    if relu && last {
+                        for i in r { let v = ab[i] + bb[i]; ob[i] = v < 0 ? 0 : v }
+                    } else {
+                        for i in r { ob[i] = ab[i] + bb[i] }
+                    }
+                }
             }
         }
+        for other in inputs.dropFirst(2) {
+            other.data.withUnsafeBufferPointer { s in
+                let (ob, sb) = (o.baseAddress!, s.baseAddress!)
+                parallelChunks(o.count, minChunk: 1 << 15) { r in for i in r { ob[i] += sb[i] } }
+            }
+        }
+        if relu && inputs.count > 2 { reluInPlace(o.baseAddress!, count: o.count) }
     }
-    return out
+    return Tensor(shape: inputs[0].shape, data: out)
 }
 
 /// BatchNormalization forward in inference mode, per channel on the last axis:

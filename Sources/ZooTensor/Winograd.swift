@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Winograd F(4x4, 3x3) for 3x3 stride-1 convolutions (Lavin & Gray, 2016): each 4x4 block of
@@ -7,7 +8,7 @@ import Foundation
 ///
 ///   Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
 ///
-/// Activations are NHWC and the channel axis is innermost, so both transforms run on SIMD
+/// Activations are NHWC and the channel axis is innermost, so both transforms (CKernels) run on
 /// vectors of 16 channels; the transformed kernel is cached until the weights change.
 
 /// Whether `conv2dForward` may use Winograd for this convolution: 3x3, stride 1, and maps big
@@ -19,7 +20,6 @@ func winogradApplies(_ g: WindowGeometry, kernel: Tensor) -> Bool {
 }
 
 let winogradLanes = 16
-typealias Lanes = SIMD16<Float>
 
 /// The transformed kernel U = G g Gᵀ, laid out [36][Cin][Cout] so that U[ξ] is the right-hand
 /// matrix of GEMM ξ. Computed in Double: the 1/6, 1/12 and 1/24 of G would otherwise round.
@@ -51,13 +51,17 @@ func winogradKernel(_ kernel: Tensor) -> [Float] {
     }
 }
 
-/// Output tiles per chunk: the transformed inputs and products of a chunk stay within 32 MiB
-/// (memory is bounded at any input size), and at least 64 rows keep each GEMM efficient.
-private func tilesPerChunk(cin: Int, cout: Int) -> Int {
-    max(64, (8 << 20) / (36 * (cin + cout)))
+/// Output tiles per chunk. A chunk's transformed inputs and products (36 x tiles x (Cin+Cout))
+/// cost about as much memory traffic as the transformed kernel (36 x Cin x Cout) when tiles ~
+/// Cin*Cout/(Cin+Cout): 32 tiles for 64 channels (the chunk stays in L2), 256 for 512 (each
+/// GEMM still has enough rows to run at full speed).
+func winogradChunk(cin: Int, cout: Int) -> Int {
+    max(16, min(512, cin * cout / (cin + cout)))
 }
 
 /// Same result as `conv2dForward` (up to rounding) for `winogradApplies` convolutions.
+/// Many chunks: each core runs whole chunks (transform, 36 GEMMs, inverse transform) on its own
+/// buffers, so a chunk never leaves its core's cache. Few: the chunk's three steps are split.
 func conv2dForwardWinograd(
     _ x: Tensor, kernel: Tensor, version: Int, cache: TapKernelCache, bias: [Float]?, g: WindowGeometry,
     relu: Bool, out: UnsafeMutablePointer<Float>, chunkTiles: Int? = nil
@@ -65,40 +69,73 @@ func conv2dForwardWinograd(
     let (cin, cout) = (kernel.shape[2], kernel.shape[3])
     let u = cache.kernel(for: [-1], version: version) { winogradKernel(kernel) }
     let tiles = TileGrid(g)
-    let chunk = min(tiles.count, chunkTiles ?? tilesPerChunk(cin: cin, cout: cout))
-    var v = uninitializedFloats(36 * chunk * cin)
-    var m = uninitializedFloats(36 * chunk * cout)
+    let chunk = min(tiles.count, chunkTiles ?? winogradChunk(cin: cin, cout: cout))
+    let chunks = (tiles.count + chunk - 1) / chunk
     let biasLanes = (bias ?? [Float](repeating: 0, count: cout))
     x.data.withUnsafeBufferPointer { xp in
         u.withUnsafeBufferPointer { up in
-            v.withUnsafeMutableBufferPointer { vp in
-                m.withUnsafeMutableBufferPointer { mp in
-                    biasLanes.withUnsafeBufferPointer { bp in
-                        let (xb, ub, vb, mb) = (xp.baseAddress!, up.baseAddress!, vp.baseAddress!, mp.baseAddress!)
-                        for t0 in stride(from: 0, to: tiles.count, by: chunk) {
-                            let count = min(chunk, tiles.count - t0)
-                            parallelChunks(count, minChunk: 8) { range in
-                                for t in range {
-                                    inputTransform(xb, tiles, tile: t0 + t, cin: cin, into: vb + t * cin, planeStride: count * cin)
-                                }
-                            }
-                            withSingleThreadedBLAS {
-                                parallelChunks(36) { xis in
-                                    for xi in xis {
-                                        sgemm(m: count, n: cout, k: cin, a: vb + xi * count * cin, lda: cin,
-                                              b: ub + xi * cin * cout, ldb: cout, beta: 0, c: mb + xi * count * cout, ldc: cout)
-                                    }
-                                }
-                            }
-                            parallelChunks(count, minChunk: 8) { range in
-                                for t in range {
-                                    outputTransform(mb + t * cout, planeStride: count * cout, tiles, tile: t0 + t, cout: cout,
-                                                    bias: bp.baseAddress!, relu: relu, out: out)
+            biasLanes.withUnsafeBufferPointer { bp in
+                let step = WinogradStep(x: xp.baseAddress!, u: up.baseAddress!, bias: bp.baseAddress!, out: out,
+                                        tiles: tiles, cin: cin, cout: cout, relu: relu)
+                if chunks >= 2 * workerCount {
+                    parallelChunks(chunks) { mine in
+                        var v = uninitializedFloats(36 * chunk * cin), m = uninitializedFloats(36 * chunk * cout)
+                        v.withUnsafeMutableBufferPointer { vp in
+                            m.withUnsafeMutableBufferPointer { mp in
+                                for c in mine {
+                                    step.run(tiles: (c * chunk)..<min((c + 1) * chunk, tiles.count),
+                                             v: vp.baseAddress!, m: mp.baseAddress!)
                                 }
                             }
                         }
                     }
+                } else {
+                    var v = uninitializedFloats(36 * chunk * cin), m = uninitializedFloats(36 * chunk * cout)
+                    v.withUnsafeMutableBufferPointer { vp in
+                        m.withUnsafeMutableBufferPointer { mp in
+                            for c in 0..<chunks {
+                                step.run(tiles: (c * chunk)..<min((c + 1) * chunk, tiles.count), v: vp.baseAddress!,
+                                         m: mp.baseAddress!)
+                            }
+                        }
+                    }
                 }
+            }
+        }
+    }
+}
+
+/// One chunk of tiles through the three steps; each step spreads over the cores when called
+/// outside a parallel region.
+private struct WinogradStep {
+    let x: UnsafePointer<Float>, u: UnsafePointer<Float>, bias: UnsafePointer<Float>
+    let out: UnsafeMutablePointer<Float>
+    let tiles: TileGrid
+    let cin: Int, cout: Int
+    let relu: Bool
+
+    func run(tiles range: Range<Int>, v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>) {
+        let count = range.count
+        let g = tiles.g
+        let (h, w, oh, ow) = (g.rows.input, g.cols.input, g.rows.output, g.cols.output)
+        parallelChunks(count, minChunk: 8) { part in
+            for t in part {
+                let (n, oy, ox) = tiles.origin(range.lowerBound + t)
+                zoo_winograd_input(x + n * h * w * cin, Int32(h), Int32(w), Int32(cin), Int32(oy - g.rows.padBefore),
+                                   Int32(ox - g.cols.padBefore), v + t * cin, count * cin)
+            }
+        }
+        parallelChunks(36) { xis in
+            for xi in xis {
+                sgemm(m: count, n: cout, k: cin, a: v + xi * count * cin, lda: cin, b: u + xi * cin * cout, ldb: cout,
+                      beta: 0, c: m + xi * count * cout, ldc: cout)
+            }
+        }
+        parallelChunks(count, minChunk: 8) { part in
+            for t in part {
+                let (n, oy, ox) = tiles.origin(range.lowerBound + t)
+                zoo_winograd_output(m + t * cout, count * cout, Int32(cout), bias, relu ? 1 : 0, Int32(min(4, oh - oy)),
+                                    Int32(min(4, ow - ox)), out + ((n * oh + oy) * ow + ox) * cout, ow * cout)
             }
         }
     }
@@ -124,90 +161,3 @@ struct TileGrid {
     }
 }
 
-/// V[ξ][t] = (Bᵀ d B)[ξ] for the 6x6 input tile d of tile t; taps outside the input are zero.
-@inline(__always)
-private func inputTransform(
-    _ x: UnsafePointer<Float>, _ tiles: TileGrid, tile: Int, cin: Int, into v: UnsafeMutablePointer<Float>,
-    planeStride: Int
-) {
-    let g = tiles.g
-    let (n, oy, ox) = tiles.origin(tile)
-    let (h, w) = (g.rows.input, g.cols.input)
-    let iy0 = oy - g.rows.padBefore, ix0 = ox - g.cols.padBefore
-    withUnsafeTemporaryAllocation(of: Lanes.self, capacity: 36) { d in
-        for c in stride(from: 0, to: cin, by: winogradLanes) {
-            for i in 0..<6 {
-                let iy = iy0 + i
-                for j in 0..<6 {
-                    let ix = ix0 + j
-                    if iy >= 0 && iy < h && ix >= 0 && ix < w {
-                        d[i * 6 + j] = UnsafeRawPointer(x + ((n * h + iy) * w + ix) * cin + c).loadUnaligned(as: Lanes.self)
-                    } else {
-                        d[i * 6 + j] = Lanes()
-                    }
-                }
-            }
-            // Bᵀ d, column by column, then (Bᵀ d) B row by row, in place.
-            for j in 0..<6 { bt(d.baseAddress! + j, stride: 6) }
-            for i in 0..<6 { bt(d.baseAddress! + i * 6, stride: 1) }
-            for xi in 0..<36 {
-                UnsafeMutableRawPointer(v + xi * planeStride + c).storeBytes(of: d[xi], as: Lanes.self)
-            }
-        }
-    }
-}
-
-/// Bᵀ applied to the six vectors p[0], p[s], ..., p[5s], in place.
-@inline(__always)
-private func bt(_ p: UnsafeMutablePointer<Lanes>, stride s: Int) {
-    let (d0, d1, d2, d3, d4, d5) = (p[0], p[s], p[2 * s], p[3 * s], p[4 * s], p[5 * s])
-    let a = d4 - 4 * d2, b = d3 - 4 * d1  // rows 1 and 2
-    let c = d4 - d2, e = 2 * (d3 - d1)  // rows 3 and 4
-    p[0] = 4 * d0 - 5 * d2 + d4
-    p[s] = a + b
-    p[2 * s] = a - b
-    p[3 * s] = c + e
-    p[4 * s] = c - e
-    p[5 * s] = 4 * d1 - 5 * d3 + d5
-}
-
-/// Y = Aᵀ M A for tile t, plus bias and ReLU, written where the tile lies inside the output.
-@inline(__always)
-private func outputTransform(
-    _ m: UnsafePointer<Float>, planeStride: Int, _ tiles: TileGrid, tile: Int, cout: Int,
-    bias: UnsafePointer<Float>, relu: Bool, out: UnsafeMutablePointer<Float>
-) {
-    let g = tiles.g
-    let (n, oy, ox) = tiles.origin(tile)
-    let (oh, ow) = (g.rows.output, g.cols.output)
-    let rows = min(4, oh - oy), cols = min(4, ow - ox)
-    withUnsafeTemporaryAllocation(of: Lanes.self, capacity: 36) { t in
-        for c in stride(from: 0, to: cout, by: winogradLanes) {
-            for xi in 0..<36 {
-                t[xi] = UnsafeRawPointer(m + xi * planeStride + c).loadUnaligned(as: Lanes.self)
-            }
-            // Aᵀ M column by column into rows 0-3, then each of those rows times A.
-            for j in 0..<6 { at(t.baseAddress! + j, stride: 6) }
-            for i in 0..<rows { at(t.baseAddress! + i * 6, stride: 1) }
-            let b = UnsafeRawPointer(bias + c).loadUnaligned(as: Lanes.self)
-            for i in 0..<rows {
-                for j in 0..<cols {
-                    var y = t[i * 6 + j] + b
-                    if relu { y.replace(with: 0, where: y .< 0) }
-                    UnsafeMutableRawPointer(out + ((n * oh + oy + i) * ow + ox + j) * cout + c).storeBytes(of: y, as: Lanes.self)
-                }
-            }
-        }
-    }
-}
-
-/// Aᵀ applied to the six vectors p[0], p[s], ..., p[5s]; the four results replace p[0]...p[3s].
-@inline(__always)
-private func at(_ p: UnsafeMutablePointer<Lanes>, stride s: Int) {
-    let (m0, m1, m2, m3, m4, m5) = (p[0], p[s], p[2 * s], p[3 * s], p[4 * s], p[5 * s])
-    let a = m1 + m2, b = m1 - m2, c = m3 + m4, d = m3 - m4
-    p[0] = m0 + a + c
-    p[s] = b + 2 * d
-    p[2 * s] = a + 4 * c
-    p[3 * s] = b + 8 * d + m5
-}

@@ -1,0 +1,26 @@
+// Memory-bound inner loops of ZooTensor, written in C so that each is compiled for AVX-512,
+// AVX2 and baseline x86-64 and the best one is picked at load time (clang's target_clones).
+// Swift compiles for baseline x86-64 only, where a 16-float vector is four SSE instructions.
+#ifndef ZOO_CKERNELS_H
+#define ZOO_CKERNELS_H
+
+#include <stddef.h>
+
+/// Winograd F(4x4,3x3) input transform of one tile: the 6x6 window of image `x` (h x w x c,
+/// NHWC) whose top-left input pixel is (iy0, ix0), outside pixels zero, times Bᵀ on the left
+/// and B on the right; element ξ of the 36 goes to v[ξ * plane_stride + channel].
+void zoo_winograd_input(const float *x, int h, int w, int c, int iy0, int ix0, float *v, ptrdiff_t plane_stride);
+
+/// Winograd F(4x4,3x3) output transform: y = Aᵀ M A + bias (ReLU if asked) for one tile, M
+/// element ξ at m[ξ * plane_stride + channel]; writes rows x cols (at most 4 x 4) pixels of
+/// `c` channels at out, consecutive output pixels `pixel_stride` floats apart along a row and
+/// rows `row_stride` apart.
+void zoo_winograd_output(const float *m, ptrdiff_t plane_stride, int c, const float *bias, int relu, int rows,
+                         int cols, float *out, ptrdiff_t row_stride);
+
+/// Max or average pooling of one output pixel over channels: the window's `count` input pixels
+/// are at x + offsets[i] (in floats); average divides by `count`, as TensorFlow's does for
+/// windows clipped by padding.
+void zoo_pool_pixel(const float *x, const ptrdiff_t *offsets, int count, int c, int average, float *out);
+
+#endif
