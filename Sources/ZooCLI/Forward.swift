@@ -35,13 +35,13 @@ struct Forward: ParsableCommand {
         arch.size = shape[1]
         let model = try arch.build()
         _ = try weights.load(into: model, entry: arch.entry(), includeTop: arch.includeTop)
-        let run = try model.fusedForInference()
+        let fused = try model.fusedForInference()
         var outputs: [Float] = []
         let bar = ProgressBar(label: "forward", total: Int64(shape[0]), unit: .images)
         for start in stride(from: 0, to: shape[0], by: batchSize) {
             let rows = start..<min(start + batchSize, shape[0])
             let x = Tensor(shape: [rows.count] + shape.dropFirst(), data: try dataset.readFloats(rows: rows))
-            outputs += run(x).data
+            outputs += try fused.predict(x).data
             bar.advance(by: rows.count)
         }
         bar.finish()
