@@ -26,6 +26,13 @@ Everything runs on the built-in MNIST sample with an `--untrained` VGG16 at
   --epochs 4` killed after the checkpoint of a random epoch k, then rerun with
   --resume: bit-identical weights and history (but `seconds`) to an
   uninterrupted run with the same seed.
+* weight downloads: `zoo load vgg16` fetches its (seeded, VGG16-shaped) weight
+  file from a local HTTP server that sends it slowly (ZOO_WEIGHTS_CATALOGUE points
+  zoo at it) and is SIGKILLed at seeded random points of the transfer: nothing
+  appears under the final name, another weight file in the Keras cache stays
+  byte for byte, each run removes the temporaries of the runs killed before it,
+  and an uninterrupted run then publishes the file with its md5. A wrong md5
+  leaves nothing at all behind (exit status 5, one line).
 * full disk: `zoo features` / `finetune` / `train` with the output under a
   file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored so writes fail with EFBIG) or
   on a 1 MiB tmpfs (root only): non-zero exit (not a signal), exactly one
@@ -36,12 +43,13 @@ Everything runs on the built-in MNIST sample with an `--untrained` VGG16 at
   checkpoint, with another run's checkpoint or with a truncated one: one clear
   line (names the file, no raw Foundation error dump), non-zero exit.
 
-Budget: ~95 s on 2 idle cores (the backbone features are computed once for
-the shared cache, and in part by the early-kill case). Each case prints what
-the signal hit (pytest -rP shows it).
+Budget: ~110 s on 2 idle cores (the backbone features are computed once for
+the shared cache, and in part by the early-kill case; the downloads take 15 s).
+Each case prints what the signal hit (pytest -rP shows it).
 """
 import csv
 import hashlib
+import http.server
 import json
 import os
 import random
@@ -50,6 +58,7 @@ import resource
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -89,9 +98,9 @@ def zoo(tmp_path_factory):
     return str(d / "zoo")
 
 
-def zoo_env(cache_root):
+def zoo_env(cache_root, extra=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZOO_")}
-    env.update(TF_CPP_MIN_LOG_LEVEL="3", ZOO_CACHE_DIR=str(cache_root))
+    env.update(TF_CPP_MIN_LOG_LEVEL="3", ZOO_CACHE_DIR=str(cache_root), **(extra or {}))
     return env
 
 
@@ -107,10 +116,10 @@ class Result:
         return f"zoo {' '.join(map(str, self.args))}\n  exit {self.returncode}\n  stderr tail: {self.stderr[-1500:]!r}"
 
 
-def run(zoo, args, cwd, preexec_fn=None, timeout=150):
+def run(zoo, args, cwd, preexec_fn=None, timeout=150, env=None):
     start = time.monotonic()
     p = subprocess.run([zoo] + [str(a) for a in args], capture_output=True, text=True, cwd=cwd,
-                       env=zoo_env(cwd / "zoo-cache-root"), preexec_fn=preexec_fn, timeout=timeout)
+                       env=zoo_env(cwd / "zoo-cache-root", env), preexec_fn=preexec_fn, timeout=timeout)
     return Result(args, p.returncode, p.stdout, p.stderr, time.monotonic() - start)
 
 
@@ -130,7 +139,7 @@ def end_started_processes():
 class Proc:
     """A zoo process with its output in files, to be killed at a chosen moment."""
 
-    def __init__(self, zoo, args, cwd):
+    def __init__(self, zoo, args, cwd, env=None):
         self.args = [str(a) for a in args]
         logs = cwd / "logs"
         logs.mkdir(exist_ok=True)
@@ -139,7 +148,7 @@ class Proc:
         self.err = open(logs / f"stderr-{stamp}", "w+")
         self.start = time.monotonic()
         self.p = subprocess.Popen([zoo] + self.args, stdout=self.out, stderr=self.err, cwd=cwd,
-                                  env=zoo_env(cwd / "zoo-cache-root"))
+                                  env=zoo_env(cwd / "zoo-cache-root", env))
         STARTED.append(self.p)
         self.killed_at = None
 
@@ -603,6 +612,156 @@ def test_resume_train_mlp(zoo, tmp_path):
     assert f"resuming after epoch {done}" in r.stderr, r.describe()
     assert weight_differences(out, ref_weights) == []
     assert history_rows(str(out)[:-3] + ".history.csv") == history_rows(tmp_path / "ref.history.csv")
+
+
+# ---------------------------------------------------------------- weight downloads
+
+NOTOP = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"  # the official name in the Keras cache
+OTHER = "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
+VGG16_BLOCKS = [[3, 64, 64], [64, 128, 128], [128, 256, 256, 256], [256, 512, 512, 512], [512, 512, 512, 512]]
+
+
+def write_vgg16_notop(path, seed):
+    """A VGG16 no-top weight file in the official Keras 2 layout (58.9 MB, seeded weights)."""
+    rng = np.random.default_rng(seed)
+    names = ["input_1"]
+    with h5py.File(path, "w") as f:
+        f.create_group("input_1").attrs["weight_names"] = np.array([], dtype="S1")
+        for b, channels in enumerate(VGG16_BLOCKS, 1):
+            for i, (cin, cout) in enumerate(zip(channels, channels[1:]), 1):
+                name = f"block{b}_conv{i}"
+                g = f.create_group(name)
+                g.attrs["weight_names"] = [f"{name}/kernel:0".encode(), f"{name}/bias:0".encode()]
+                g[f"{name}/kernel:0"] = rng.standard_normal((3, 3, cin, cout), dtype=np.float32) * 0.01
+                g[f"{name}/bias:0"] = np.zeros(cout, np.float32)
+                names.append(name)
+            f.create_group(f"block{b}_pool").attrs["weight_names"] = np.array([], dtype="S1")
+            names.append(f"block{b}_pool")
+        f.attrs["layer_names"] = [n.encode() for n in names]
+        f.attrs["keras_version"] = b"2.2.4"
+        f.attrs["backend"] = b"tensorflow"
+
+
+class SlowFileHandler(http.server.BaseHTTPRequestHandler):
+    """GET /NAME sends server.files[NAME] with its Content-Length, at server.rate bytes/s."""
+
+    def do_GET(self):
+        data = self.server.files.get(self.path.lstrip("/"))
+        if data is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        chunk = 1 << 18
+        try:
+            for i in range(0, len(data), chunk):
+                self.wfile.write(memoryview(data)[i:i + chunk])
+                time.sleep(chunk / self.server.rate)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # zoo was killed
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def notop_weights(tmp_path_factory):
+    path = tmp_path_factory.mktemp("weights") / NOTOP
+    write_vgg16_notop(path, seed=3)
+    return path.read_bytes()
+
+
+@pytest.fixture
+def weight_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowFileHandler)
+    server.daemon_threads = True
+    server.files, server.rate = {}, 1e9
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def download_setup(tmp_path, server, data, md5):
+    """A Keras cache holding another model's weights, and a catalogue sending zoo to `server` for
+    VGG16's files. Returns (environment, models directory, {name: sha256} of the other file)."""
+    server.files[NOTOP] = data
+    models = tmp_path / "keras" / "models"
+    models.mkdir(parents=True)
+    (models / OTHER).write_bytes(random.Random(1).randbytes(1 << 20))
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    entry = {"name": "vgg16",
+             "weightsNoTop": {"fileName": NOTOP, "url": url + NOTOP, "md5": md5, "bytes": len(data)},
+             "weightsTop": {"fileName": "top.h5", "url": url + "top.h5", "md5": md5, "bytes": 1}}
+    (tmp_path / "catalogue.json").write_text(json.dumps([entry]))
+    env = {"KERAS_HOME": str(tmp_path / "keras"), "ZOO_WEIGHTS_CATALOGUE": str(tmp_path / "catalogue.json"),
+           "no_proxy": "127.0.0.1,localhost", "NO_PROXY": "127.0.0.1,localhost"}
+    return env, models, {OTHER: sha(models / OTHER)}
+
+
+def temporaries(directory):
+    """{pid: size} of the `.NOTOP.tmp-<pid>-*` files in directory."""
+    out = {}
+    for name in os.listdir(directory):
+        m = re.match(r"^\." + re.escape(NOTOP) + r"\.tmp-([0-9]+)-", name)
+        if m:
+            try:
+                out[int(m.group(1))] = os.path.getsize(os.path.join(directory, name))
+            except FileNotFoundError:
+                pass
+    return out
+
+
+def test_kill_during_weight_download(zoo, tmp_path, notop_weights, weight_server):
+    rng = rng_for("download")
+    data = notop_weights
+    env, models, others = download_setup(tmp_path, weight_server, data, hashlib.md5(data).hexdigest())
+    weight_server.rate = 25e6  # ~2.4 s for the file
+    args = ["load", "vgg16", "--size", "32"]
+    killed = []
+    problems = []
+    for k in range(4):
+        target = int(rng.uniform(0.05, 0.95) * len(data))
+        p = Proc(zoo, args, tmp_path, env=env)
+        reached = p.wait_for(lambda: temporaries(models).get(p.p.pid, 0) >= target, timeout=60, poll=0.005)
+        rc = p.kill(inspect=lambda: temporaries(models))
+        at = p.state_at_kill
+        note = f"[seed {SEED}, kill {k} at {target} of {len(data)} bytes, {p.killed_at:.2f} s, exit {rc}, temporaries then {at}]"
+        print(note)
+        if not reached or rc != -signal.SIGKILL:
+            problems.append(f"{note}: the kill did not land during the download\n  stderr: {p.stderr[-800:]!r}")
+            continue
+        # The temporaries of the runs killed before were removed when this one started writing.
+        if set(at) != {p.p.pid}:
+            problems.append(f"{note}: temporaries of other runs were left: {at}")
+        if os.path.exists(models / NOTOP):
+            problems.append(f"{note}: {NOTOP} exists after the kill")
+        killed.append(p.p.pid)
+        problems += [f"{note}: {n}" for n in listing_problems(models, {NOTOP}, set(others))]
+    r = run(zoo, args, tmp_path, env=env, timeout=120)
+    if r.returncode != 0 or "downloading " + NOTOP not in r.stderr or "26 loaded" not in r.stdout:
+        problems.append(f"the uninterrupted run did not download and load the file:\n  {r.describe()}")
+    elif (models / NOTOP).read_bytes() != data:
+        problems.append(f"{NOTOP} differs from the served file (md5 {hashlib.md5((models / NOTOP).read_bytes()).hexdigest()})")
+    if sorted(os.listdir(models)) != sorted([NOTOP, *others]):
+        problems.append(f"{models} holds {sorted(os.listdir(models))} after the uninterrupted run")
+    problems += [f"{name} changed" for name, digest in others.items() if sha(models / name) != digest]
+    assert len(killed) == 4 and problems == [], "\n".join(problems)
+
+
+def test_weight_download_md5_mismatch(zoo, tmp_path, notop_weights, weight_server):
+    wrong = hashlib.md5(b"another file").hexdigest()
+    env, models, others = download_setup(tmp_path, weight_server, notop_weights, wrong)
+    r = run(zoo, ["load", "vgg16", "--size", "32"], tmp_path, env=env)
+    problems = stderr_problems(r, "[md5 mismatch] ") + clarity_problems(r, [NOTOP])
+    line = next((ln for ln in r.stderr.splitlines() if ln.startswith("zoo: error:")), "")
+    if r.returncode != 5 or f"md5 mismatch for {models / NOTOP}: expected {wrong}, got {hashlib.md5(notop_weights).hexdigest()}" not in line:
+        problems.append(f"expected exit status 5 and the md5s in the error line:\n  {r.describe()}")
+    if sorted(os.listdir(models)) != sorted(others):
+        problems.append(f"{models} holds {sorted(os.listdir(models))}")
+    problems += [f"{name} changed" for name, digest in others.items() if sha(models / name) != digest]
+    assert problems == [], "\n".join(problems)
 
 
 # ---------------------------------------------------------------- full disk

@@ -154,13 +154,9 @@ struct FeatureSourceOptions: ParsableArguments {
 
     func resolveWeights(_ entry: CatalogueEntry) throws -> String {
         if let weights { return weights }
-        let official = entry.weights(includeTop: false)
-        let store = WeightStore()
-        let bar = ProgressBar(label: official.fileName, total: Int64(official.bytes), unit: .bytes)
-        defer { bar.finish() }
         do {
-            return try store.resolve(official) { done, total in bar.update(done, total: total) }
-        } catch {
+            return try officialWeights(entry, includeTop: false)
+        } catch let error as WeightStoreError where error.isDownload {
             throw ExitStatus.Failure(status: .downloadFailed, message: "\(error); or pass --untrained for a Keras-initialised backbone")
         }
     }

@@ -7,7 +7,7 @@ import ZooTensor
 struct Forward: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a zoo model on already-preprocessed input and write its output (for comparisons with Keras).",
-        discussion: "IN.h5 holds float32 /input [N, H, W, 3] (model input, e.g. caffe-preprocessed); OUT.h5 gets float32 /output.")
+        discussion: "IN.h5 holds float32 /input [N, H, W, 3] (model input, e.g. caffe-preprocessed), which is read in full in a child process first, like every HDF5 file from the user; OUT.h5 gets float32 /output.")
 
     @OptionGroup var architecture: ArchitectureOptions
     @OptionGroup var weights: WeightOptions
@@ -26,7 +26,7 @@ struct Forward: ParsableCommand {
     }
 
     func run() throws {
-        let dataset = try H5File.open(input).root.dataset("input")
+        let dataset = try openUntrustedDataset(input, "input")
         let shape = dataset.shape
         var arch = architecture
         guard shape.count == 4, shape[3] == 3, shape[1] == shape[2] else {
@@ -35,13 +35,13 @@ struct Forward: ParsableCommand {
         arch.size = shape[1]
         let model = try arch.build()
         _ = try weights.load(into: model, entry: arch.entry(), includeTop: arch.includeTop)
-        let run = try model.fusedForInference()
+        let fused = try model.fusedForInference()
         var outputs: [Float] = []
         let bar = ProgressBar(label: "forward", total: Int64(shape[0]), unit: .images)
         for start in stride(from: 0, to: shape[0], by: batchSize) {
             let rows = start..<min(start + batchSize, shape[0])
             let x = Tensor(shape: [rows.count] + shape.dropFirst(), data: try dataset.readFloats(rows: rows))
-            outputs += run(x).data
+            outputs += try fused.predict(x).data
             bar.advance(by: rows.count)
         }
         bar.finish()

@@ -54,24 +54,23 @@ struct WeightOptions: ParsableArguments {
 
     /// Loads weights into `model` and returns the report; `check` makes any problem an error.
     func load(into model: Model, entry: CatalogueEntry, includeTop: Bool, check: Bool = true) throws -> LoadReport {
-        let path: String
-        if let weights {
-            path = weights
-        } else {
-            let official = entry.weights(includeTop: includeTop)
-            let store = WeightStore()
-            if !store.isCached(official) {
-                printNotice("downloading \(official.fileName) (\(official.bytes / 1_000_000) MB) into \(store.cacheDirectory)")
-            }
-            let bar = ProgressBar(label: official.fileName, total: Int64(official.bytes), unit: .bytes)
-            path = try store.resolve(official) { done, total in bar.update(done, total: total) }
-            bar.finish()
-        }
-        let file = try openKerasFile(path)
+        let file = try openKerasFile(try weights ?? officialWeights(entry, includeTop: includeTop))
         let report = try loadWeights(into: model, from: file, mode: byName ? .byName : .topological)
         if check { try report.check() }
         return report
     }
+}
+
+/// The path of a model's official weights in the Keras cache, downloaded there first if needed.
+func officialWeights(_ entry: CatalogueEntry, includeTop: Bool) throws -> String {
+    let official = try WeightStore.weightFile(entry, includeTop: includeTop)
+    let store = WeightStore()
+    if !store.isCached(official) {
+        printNotice("downloading \(official.fileName) (\(official.bytes / 1_000_000) MB) into \(store.cacheDirectory)")
+    }
+    let bar = ProgressBar(label: official.fileName, total: Int64(official.bytes), unit: .bytes)
+    defer { bar.finish() }
+    return try store.resolve(official) { done, total in bar.update(done, total: total) }
 }
 
 func printNotice(_ message: String) {

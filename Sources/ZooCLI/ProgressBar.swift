@@ -73,6 +73,8 @@ final class ProgressBar: @unchecked Sendable {
 }
 
 func clock(_ seconds: Double) -> String {
+    // A server can claim any length and send a byte a minute: no ETA rather than a trap in Int().
+    guard seconds.isFinite, seconds < 1e8 else { return "--:--" }
     let s = Int(seconds.rounded())
     return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
 }

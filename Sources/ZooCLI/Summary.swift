@@ -47,14 +47,15 @@ struct CatalogueCommand: ParsableCommand {
     }
 
     func run() throws {
-        let entries = catalogue.map {
+        let entries = try catalogue.map {
             Entry(name: $0.name, kerasName: $0.kerasName, preprocessing: $0.preprocessing,
                   minimumInputSize: $0.minimumInputSize, topInputSize: $0.topInputSize,
-                  weightsTop: $0.weightsTop, weightsNoTop: $0.weightsNoTop)
+                  weightsTop: try WeightStore.weightFile($0, includeTop: true),
+                  weightsNoTop: try WeightStore.weightFile($0, includeTop: false))
         }
         if json { return try printJSON(entries) }
         let store = WeightStore()
-        for e in catalogue {
+        for e in entries {
             print("\(e.name) (keras.applications.\(e.kerasName)), preprocessing \(e.preprocessing.rawValue), input >= \(e.minimumInputSize)px, \(e.topInputSize)px with the top")
             for w in [e.weightsNoTop, e.weightsTop] {
                 print("  \(w.fileName)  md5 \(w.md5)  \(grouped(w.bytes)) bytes  \(store.isCached(w) ? "cached" : "not cached")")

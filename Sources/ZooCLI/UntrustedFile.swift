@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZooHDF5
 import ZooKeras
 
 /// libhdf5 (1.10.8 on Debian bookworm) segfaults on about 2% of randomly damaged Keras files, and
@@ -23,12 +24,19 @@ func openKerasFile(_ path: String) throws -> KerasWeightFile {
     }
 }
 
-/// Runs `zoo check-file h5Path`; turns its death, a timeout or its error into a one-line error
-/// naming `name`, with exit status 3.
-func checkInChildProcess(_ h5Path: String, name: String) throws {
+/// Opens dataset `/name` of an HDF5 file from the user that is not a Keras file (`zoo forward
+/// --input`), after reading that dataset in full in a child process.
+func openUntrustedDataset(_ path: String, _ name: String) throws -> H5Dataset {
+    try checkInChildProcess(path, name: path, dataset: name)
+    return try H5File.open(path).root.dataset(name)
+}
+
+/// Runs `zoo check-file [--dataset D] h5Path`; turns its death, a timeout or its error into a
+/// one-line error naming `name`, with exit status 3.
+func checkInChildProcess(_ h5Path: String, name: String, dataset: String? = nil) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-    process.arguments = ["check-file", "--", h5Path]
+    process.arguments = ["check-file"] + (dataset.map { ["--dataset", $0] } ?? []) + ["--", h5Path]
     var environment = ProcessInfo.processInfo.environment
     // A crash is what is being tested for: Swift's backtracer would take seconds to print pages.
     environment["SWIFT_BACKTRACE"] = "enable=no"
@@ -73,16 +81,19 @@ private final class ErrorOutput: @unchecked Sendable {
     var data = Data()
 }
 
-/// `zoo check-file PATH`: run by zoo itself, in a child process, on every Keras file it is given.
-/// Exits 0 if everything zoo's reader touches is readable, 3 with a one-line error if not.
+/// `zoo check-file [--dataset D] PATH`: run by zoo itself, in a child process, on every HDF5 file
+/// it is given. Exits 0 if everything zoo's reader touches is readable, 3 with a one-line error if not.
 struct CheckFile: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-file",
         abstract: "Read all of a Keras HDF5 file that zoo uses and discard it (zoo runs this in a child process).",
         shouldDisplay: false)
 
-    @Argument(help: "A Keras HDF5 file.")
+    @Argument(help: "An HDF5 file: a Keras file unless --dataset is given.")
     var path: String
+
+    @Option(help: "Read only this dataset (in full) of a file that is not a Keras file.")
+    var dataset: String?
 
     func run() throws {
         var limit = rlimit()
@@ -100,7 +111,20 @@ struct CheckFile: ParsableCommand {
         let seconds = rlim_t(max(1, fileCheckTimeout.rounded(.up)))  // a 0 s limit would kill at once
         var cpu = rlimit(rlim_cur: seconds, rlim_max: seconds + 5)
         _ = setrlimit(__rlimit_resource_t(RLIMIT_CPU.rawValue), &cpu)
-        try KerasWeightFile(path: path).readEverything()
+        if let dataset {
+            try readRows(of: H5File.open(path).root.dataset(dataset))
+        } else {
+            try KerasWeightFile(path: path).readEverything()
+        }
+    }
+
+    /// Reads every value as zoo does, by rows, 16 MiB at a time: the whole dataset may be larger
+    /// than the child's address space.
+    private func readRows(of d: H5Dataset) throws {
+        guard d.shape.count > 1 else { return _ = try d.readFloats() }
+        let rows = d.shape[0], rowBytes = max(1, d.elementCount / max(rows, 1) * 4)
+        let step = max(1, (16 << 20) / rowBytes)
+        for start in stride(from: 0, to: rows, by: step) { _ = try d.readFloats(rows: start..<min(start + step, rows)) }
     }
 }
 

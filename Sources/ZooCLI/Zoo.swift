@@ -69,7 +69,8 @@ public enum ExitStatus: Int32 {
             case .weightProblems: return .weightsDoNotFit
             default: return .unreadableFile
             }
-        case is WeightStoreError, is WeightDownloadError: return .downloadFailed
+        case let e as WeightStoreError: return e.isDownload ? .downloadFailed : .unreadableFile
+        case is WeightDownloadError: return .downloadFailed
         case is OutputError: return .cannotWrite
         case is ModelError, is LayerError, is TrainingError, is CheckpointError: return .failure
         default: return nil

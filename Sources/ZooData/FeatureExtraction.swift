@@ -16,7 +16,7 @@ public func extractFeatures(
         let features = try file.root.createFloatDataset("features", shape: [digits.count, dimension])
         for start in stride(from: 0, to: digits.count, by: batchSize) {
             let rows = start..<min(start + batchSize, digits.count)
-            let y = model(preprocessor(digits, rows))
+            let y = try model.predict(preprocessor(digits, rows))
             try features.writeFloats(rows: rows, y.data)
             progress(rows.count)
         }

@@ -30,34 +30,49 @@ public struct WeightDownloader: Sendable {
         self.idleTimeout = idleTimeout
     }
 
-    /// Downloads `url` to `destination`, streaming into `.<name>.part-<random>` next to it so the
-    /// final rename is atomic (same filesystem) and a half-written file is never mistaken for a
-    /// cached one. On any failure the temporary file is removed and `destination` is untouched.
+    /// Downloads `url` to `destination` through `AtomicOutput`: the data streams into a
+    /// `.<name>.tmp-<pid>-<random>` file next to it and is renamed into place (atomically, same
+    /// filesystem) only once complete and its md5 checked, so a partial or wrong file is never
+    /// mistaken for a cached one, even after `kill -9`; the next download of the name removes
+    /// temporaries of dead processes. On any failure `destination` is untouched.
     /// `progress(bytesSoFar, totalBytesOrNil)` is throttled to ~10 calls/s, and always gets a final
     /// call with the full size on success. It runs on a URLSession thread.
     public func download(from url: URL, to destination: String, md5: String?,
                          progress: (@Sendable (Int64, Int64?) -> Void)? = nil) throws {
-        let destinationURL = URL(fileURLWithPath: destination)
-        let directory = destinationURL.deletingLastPathComponent().path
-        let partPath = directory + "/." + destinationURL.lastPathComponent
-            + ".part-" + UUID().uuidString.prefix(8).lowercased()
-        let file: FileHandle
+        let directory = URL(fileURLWithPath: destination).deletingLastPathComponent().path
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: partPath, contents: nil) else {
-                throw CocoaError(.fileWriteUnknown)
-            }
-            file = try FileHandle(forWritingTo: URL(fileURLWithPath: partPath))
         } catch {
-            throw WeightDownloadError.io(file: partPath, reason: error.localizedDescription)
+            throw WeightDownloadError.io(file: directory, reason: error.localizedDescription)
         }
-        var published = false
-        defer {
-            try? file.close()  // idempotent; makes early exits safe
-            if !published { try? FileManager.default.removeItem(atPath: partPath) }
+        // AtomicOutput reports any failure as a write error; a failed download keeps its own.
+        var failure: WeightDownloadError?
+        do {
+            try AtomicOutput.write(to: destination) { temporary in
+                do {
+                    try fetch(url, into: temporary, md5: md5, destination: destination, progress: progress)
+                } catch let error as WeightDownloadError {
+                    failure = error
+                    throw error
+                }
+            }
+        } catch {
+            throw failure ?? WeightDownloadError.io(file: destination, reason: (error as? OutputError)?.reason ?? "\(error)")
         }
+    }
 
-        let sink = WeightDownloadSink(url: url.absoluteString, file: file, partPath: partPath, progress: progress)
+    private func fetch(_ url: URL, into path: String, md5: String?, destination: String,
+                       progress: (@Sendable (Int64, Int64?) -> Void)?) throws {
+        let file: FileHandle
+        do {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+            file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        } catch {
+            throw WeightDownloadError.io(file: destination, reason: error.localizedDescription)
+        }
+        defer { try? file.close() }  // idempotent; makes early exits safe
+
+        let sink = WeightDownloadSink(url: url.absoluteString, file: file, destination: destination, progress: progress)
         let config = URLSessionConfiguration.ephemeral
         config.urlCache = nil  // the default on-disk cache would keep a second copy of every weight file
         config.requestCachePolicy = .reloadIgnoringLocalCacheData
@@ -72,26 +87,21 @@ public struct WeightDownloader: Sendable {
 
         if let failure = sink.failure { throw failure }
         do { try file.synchronize(); try file.close() } catch {
-            throw WeightDownloadError.io(file: partPath, reason: error.localizedDescription)
+            throw WeightDownloadError.io(file: destination, reason: error.localizedDescription)
         }
         if let expected = md5?.lowercased() {
             let found: String
-            do { found = try MD5.hex(ofFile: partPath) } catch {
-                throw WeightDownloadError.io(file: partPath, reason: error.localizedDescription)
+            do { found = try MD5.hex(ofFile: path) } catch {
+                throw WeightDownloadError.io(file: destination, reason: error.localizedDescription)
             }
             guard found == expected else {
                 throw WeightDownloadError.checksum(file: destination, expected: expected, found: found)
             }
         }
-        // rename(2), not FileManager.moveItem: it replaces an existing file atomically.
-        guard rename(partPath, destination) == 0 else {
-            throw WeightDownloadError.io(file: destination, reason: String(cString: strerror(errno)))
-        }
-        published = true
     }
 }
 
-/// URLSession delegate that appends each chunk to the `.part` file as it arrives.
+/// URLSession delegate that appends each chunk to the temporary file as it arrives.
 ///
 /// `@unchecked Sendable` because URLSession requires a Sendable delegate and calls it on its own
 /// queue while `download` blocks on another thread and reads the outcome afterwards. Every mutable
@@ -99,7 +109,7 @@ public struct WeightDownloader: Sendable {
 final class WeightDownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private let url: String
     private let file: FileHandle
-    private let partPath: String
+    private let destination: String
     private let progress: (@Sendable (Int64, Int64?) -> Void)?
     private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
@@ -108,10 +118,10 @@ final class WeightDownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sen
     private var lastReport: UInt64 = 0  // DispatchTime nanoseconds
     private var _failure: WeightDownloadError?
 
-    init(url: String, file: FileHandle, partPath: String, progress: (@Sendable (Int64, Int64?) -> Void)?) {
+    init(url: String, file: FileHandle, destination: String, progress: (@Sendable (Int64, Int64?) -> Void)?) {
         self.url = url
         self.file = file
-        self.partPath = partPath
+        self.destination = destination
         self.progress = progress
     }
 
@@ -137,7 +147,7 @@ final class WeightDownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sen
             do {
                 try file.write(contentsOf: data)
             } catch {
-                _failure = .io(file: partPath, reason: error.localizedDescription)
+                _failure = .io(file: destination, reason: error.localizedDescription)
                 dataTask.cancel()
                 return nil
             }

@@ -3,12 +3,21 @@ import ZooModels
 
 public enum WeightStoreError: Error, CustomStringConvertible {
     case notCached(file: String, cache: String, url: String, reason: String)
+    case badCatalogue(file: String, reason: String)
 
     public var description: String {
         switch self {
         case let .notCached(file, cache, url, reason):
             return "\(file) is not in \(cache) and could not be downloaded from \(url) (\(reason)); pass --weights FILE"
+        case let .badCatalogue(file, reason):
+            return "\(file) (ZOO_WEIGHTS_CATALOGUE): \(reason)"
         }
+    }
+
+    /// A failed download, as opposed to a catalogue that could not be read.
+    public var isDownload: Bool {
+        if case .notCached = self { return true }
+        return false
     }
 }
 
@@ -47,3 +56,49 @@ public struct WeightStore {
         return path
     }
 }
+
+extension WeightStore {
+    /// The weight file of a catalogue model: the official one, or the one the file named by
+    /// `ZOO_WEIGHTS_CATALOGUE` gives for that model. That file has the format of
+    /// Models/catalogue.json (`zoo catalogue --json`), of which `name`, `weightsTop` and
+    /// `weightsNoTop` are read: a mirror of the official files, or a local server in tests.
+    public static func weightFile(_ entry: CatalogueEntry, includeTop: Bool,
+                                  environment: [String: String] = ProcessInfo.processInfo.environment) throws -> WeightFile {
+        guard let path = environment["ZOO_WEIGHTS_CATALOGUE"] else { return entry.weights(includeTop: includeTop) }
+        struct Replacement: Decodable {
+            let name: String
+            let weightsTop: WeightFile
+            let weightsNoTop: WeightFile
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw WeightStoreError.badCatalogue(file: path, reason: "cannot be opened")
+        }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: maxCatalogueBytes + 1) ?? Data(), data.count <= maxCatalogueBytes else {
+            throw WeightStoreError.badCatalogue(file: path, reason: "cannot be read, or is over the \(maxCatalogueBytes >> 20) MiB zoo reads")
+        }
+        guard let replacements = try? JSONDecoder().decode([Replacement].self, from: data) else {
+            throw WeightStoreError.badCatalogue(file: path, reason: "not in the format of Models/catalogue.json (a list of "
+                                                + "{name, weightsTop, weightsNoTop}, each weight file with fileName, url, md5, bytes)")
+        }
+        guard let replacement = replacements.first(where: { $0.name == entry.name }) else {
+            return entry.weights(includeTop: includeTop)
+        }
+        let file = includeTop ? replacement.weightsTop : replacement.weightsNoTop
+        // The name becomes a path in the Keras cache, and the md5 is all that vouches for the content.
+        let name = file.fileName
+        guard !name.isEmpty, !name.hasPrefix("."), !name.contains("/"), !name.contains("\0") else {
+            throw WeightStoreError.badCatalogue(file: path, reason: "\(entry.name): \"\(name)\" is not a plain file name")
+        }
+        guard file.md5.count == 32, file.md5.allSatisfy({ $0.isASCII && $0.isHexDigit }) else {
+            throw WeightStoreError.badCatalogue(file: path, reason: "\(entry.name): md5 \"\(file.md5)\" is not 32 hex digits")
+        }
+        guard let scheme = URL(string: file.url)?.scheme?.lowercased(), ["http", "https"].contains(scheme) else {
+            throw WeightStoreError.badCatalogue(file: path, reason: "\(entry.name): \"\(file.url)\" is not an http(s) URL")
+        }
+        return file
+    }
+}
+
+/// Models/catalogue.json is 2 KB.
+let maxCatalogueBytes = 1 << 20

@@ -39,16 +39,11 @@ public final class Conv2D: Layer {
     }
 
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
-        try expectRank(inputShapes, 3, "a (height, width, channels) input")
-        let s = inputShapes[0]
-        define([Weight("kernel", shape: [kernelSize.0, kernelSize.1, s[2], filters])]
-               + (useBias ? [Weight("bias", shape: [filters])] : []))
-        let rows = AxisGeometry(input: s[0], kernel: kernelSize.0, stride: strides.0, padding: padding)
-        let cols = AxisGeometry(input: s[1], kernel: kernelSize.1, stride: strides.1, padding: padding)
-        guard rows.output > 0, cols.output > 0 else {
-            throw LayerError.inputShape(layer: name, expected: "an input of at least the kernel size \(kernelSize)", found: inputShapes)
-        }
-        return [rows.output, cols.output, filters]
+        try expectPositive([filters], "filters")
+        let (rows, cols) = try windowOutput(inputShapes, window: kernelSize, "kernel size", strides: strides, padding: padding)
+        try define([Weight("kernel", shape: [kernelSize.0, kernelSize.1, inputShapes[0][2], filters])]
+                   + (useBias ? [Weight("bias", shape: [filters])] : []), for: inputShapes)
+        return [rows, cols, filters]
     }
 
     private let tapCache = TapKernelCache()
@@ -61,14 +56,8 @@ public final class Conv2D: Layer {
         return y
     }
 
-    private var cachedInput: Tensor?
-    private var cachedOutput: Tensor?
-
-    public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
-        let y = forward(inputs)
-        if training { (cachedInput, cachedOutput) = (inputs[0], y) }
-        return y
-    }
+    public override var keepsInput: Bool { true }
+    public override var keepsOutput: Bool { activation == .relu }
 
     public override var differentiable: Bool { activation == .relu || activation == .linear }
 
@@ -103,8 +92,10 @@ public final class Dense: Layer {
     }
 
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
+        try expectPositive([units], "units")
         try expectRank(inputShapes, 1, "a flat (features) input; add Flatten or global pooling first")
-        define([Weight("kernel", shape: [inputShapes[0][0], units])] + (useBias ? [Weight("bias", shape: [units])] : []))
+        try define([Weight("kernel", shape: [inputShapes[0][0], units])] + (useBias ? [Weight("bias", shape: [units])] : []),
+                   for: inputShapes)
         return [units]
     }
 
@@ -114,8 +105,6 @@ public final class Dense: Layer {
         return y
     }
 
-    private var cachedInput: Tensor?
-    private var cachedOutput: Tensor?
     /// The pre-activation of the last training forward (for a softmax output, the logits).
     public private(set) var logits: Tensor?
 
@@ -169,7 +158,7 @@ public final class BatchNormalization: Layer {
         if center { wanted.append(Weight("beta", shape: [c])) }
         wanted.append(Weight("moving_mean", shape: [c], trainable: false))
         wanted.append(Weight("moving_variance", shape: [c], trainable: false, value: Tensor(repeating: 1, shape: [c])))
-        define(wanted)
+        try define(wanted, for: inputShapes)
         return inputShapes[0]
     }
 
@@ -179,12 +168,7 @@ public final class BatchNormalization: Layer {
                          epsilon: epsilon)
     }
 
-    private var cachedInput: Tensor?
-
-    public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
-        if training { cachedInput = inputs[0] }
-        return forward(inputs)
-    }
+    public override var keepsInput: Bool { true }
 
     public override var differentiable: Bool { true }
 

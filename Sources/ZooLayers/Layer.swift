@@ -25,6 +25,14 @@ public final class Weight {
     }
 
     public var count: Int { shape.reduce(1, *) }
+
+    /// Sets the value, refusing one of another shape (assigning `value` directly traps on that).
+    public func assign(_ newValue: Tensor) throws {
+        guard newValue.shape == shape else {
+            throw LayerError.weightShape(weight: name, expected: shape, found: newValue.shape)
+        }
+        value = newValue
+    }
 }
 
 public enum LayerError: Error, CustomStringConvertible {
@@ -32,6 +40,13 @@ public enum LayerError: Error, CustomStringConvertible {
     case inputTooSmall(model: String, minimum: Int, found: [Int])
     case unknownInput(layer: String, input: String)
     case duplicateName(String)
+    /// A layer argument out of range (`Conv2D(strides: 0)`), found when the layer is built.
+    case argument(layer: String, problem: String)
+    /// A batch given to `Model.predict` that is not [N, ...inputShape].
+    case modelInput(model: String, expected: [Int], found: [Int])
+    /// Layers added in an order a model cannot have (no input first, a second input).
+    case structure(model: String, problem: String)
+    case weightShape(weight: String, expected: [Int], found: [Int])
 
     public var description: String {
         switch self {
@@ -43,12 +58,24 @@ public enum LayerError: Error, CustomStringConvertible {
             return "layer \(layer): its input \(input) is not an earlier layer of the model"
         case let .duplicateName(name):
             return "two layers are named \(name); Keras layer names are unique within a model"
+        case let .argument(layer, problem):
+            return "layer \(layer): \(problem)"
+        case let .modelInput(model, expected, found):
+            let batch = "(N, " + expected.map(String.init).joined(separator: ", ") + ")"
+            return "model \(model): expected a batch of shape \(batch), got \(describeShape(found, batch: false))"
+        case let .structure(model, problem):
+            return "model \(model): \(problem)"
+        case let .weightShape(weight, expected, found):
+            return "weight \(weight): expected shape \(describeShape(expected, batch: false)), got \(describeShape(found, batch: false))"
         }
     }
 }
 
 /// A Keras layer: configured at init with Keras's arguments, `build` creates the weights once the
 /// input shapes are known (shapes exclude the batch axis), `forward` maps batch-first tensors.
+/// Every mistake a caller can make (wrong input shapes or count, arguments out of range, reusing
+/// a layer where its weights do not fit) is thrown by `build`; `forward` trusts the shapes it was
+/// built for, which `Model` guarantees.
 open class Layer {
     public let name: String
     public internal(set) var weights: [Weight] = []
@@ -58,17 +85,56 @@ open class Layer {
     /// The Keras class name, as in `model_config` and `model.summary()`.
     open var className: String { fatalError("\(type(of: self)) must name its Keras class") }
 
-    /// Creates the weights and returns the output shape (without the batch axis).
-    open func build(_ inputShapes: [[Int]]) throws -> [Int] { inputShapes[0] }
+    /// Creates the weights and returns the output shape (without the batch axis). Layers that
+    /// take one input of any shape and keep it need not override this.
+    open func build(_ inputShapes: [[Int]]) throws -> [Int] {
+        guard inputShapes.count == 1 else {
+            throw LayerError.inputShape(layer: name, expected: "one input", found: inputShapes)
+        }
+        return inputShapes[0]
+    }
 
     /// The layer's arguments as Keras's `get_config()` gives them (tf-keras form), without `name`.
     open var kerasConfig: [String: any Sendable] { [:] }
 
     /// Sets the weights `build` wants, keeping the current ones when names and shapes already
-    /// match, so a built layer can be placed in another model (e.g. for export) unchanged.
-    func define(_ wanted: [Weight]) {
+    /// match, so a built layer can be placed in another model (e.g. for export) unchanged. Weights
+    /// that do not fit are never silently replaced: Keras too refuses to call a built layer on an
+    /// input its weights do not fit.
+    func define(_ wanted: [Weight], for inputShapes: [[Int]]) throws {
         if weights.map(\.name) == wanted.map(\.name) && weights.map(\.shape) == wanted.map(\.shape) { return }
+        guard weights.isEmpty else {
+            let current = weights.map { "\($0.name) \(describeShape($0.shape, batch: false))" }.joined(separator: ", ")
+            throw LayerError.inputShape(layer: name, expected: "an input its weights fit (\(current))", found: inputShapes)
+        }
         weights = wanted
+    }
+
+    func expectRank(_ shapes: [[Int]], _ rank: Int, _ what: String) throws {
+        guard shapes.count == 1, shapes[0].count == rank else {
+            throw LayerError.inputShape(layer: name, expected: what, found: shapes)
+        }
+    }
+
+    /// The output height and width of a window sliding over one (height, width, channels) input.
+    func windowOutput(_ inputShapes: [[Int]], window: (Int, Int), _ what: String, strides: (Int, Int),
+                      padding: Padding) throws -> (rows: Int, cols: Int) {
+        try expectPositive([window.0, window.1], what)
+        try expectPositive([strides.0, strides.1], "strides")
+        try expectRank(inputShapes, 3, "a (height, width, channels) input")
+        let rows = AxisGeometry(input: inputShapes[0][0], kernel: window.0, stride: strides.0, padding: padding)
+        let cols = AxisGeometry(input: inputShapes[0][1], kernel: window.1, stride: strides.1, padding: padding)
+        guard rows.output > 0, cols.output > 0 else {
+            throw LayerError.inputShape(layer: name, expected: "an input of at least the \(what) \(window)", found: inputShapes)
+        }
+        return (rows.output, cols.output)
+    }
+
+    /// Sizes, strides and the like must be positive: a zero stride would divide by zero.
+    func expectPositive(_ values: [Int], _ what: String) throws {
+        guard values.allSatisfy({ $0 > 0 }) else {
+            throw LayerError.argument(layer: name, problem: "\(what) \(values) must be positive")
+        }
     }
 
     open func forward(_ inputs: [Tensor]) -> Tensor { inputs[0] }
@@ -76,9 +142,23 @@ open class Layer {
     /// Frozen layers keep their weights in training (Keras's `layer.trainable = False`).
     public var trainable = true
 
-    /// The training-time forward: layers that need it cache what `backward` uses, and layers
-    /// that behave differently in training (Dropout) do so here.
-    open func forward(_ inputs: [Tensor], training: Bool) -> Tensor { forward(inputs) }
+    /// What `backward` needs of the last training forward. Only that is kept, so the model can
+    /// release every other activation once its consumers have run.
+    open var keepsInput: Bool { false }
+    open var keepsOutput: Bool { false }
+    var cachedInput: Tensor?
+    var cachedOutput: Tensor?
+
+    /// The training-time forward: keeps what `backward` uses; layers that behave differently in
+    /// training (Dropout) override it.
+    open func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
+        let y = forward(inputs)
+        if training {
+            cachedInput = keepsInput ? inputs[0] : nil
+            cachedOutput = keepsOutput ? y : nil
+        }
+        return y
+    }
 
     /// Whether `backward` is implemented for this layer's configuration.
     open var differentiable: Bool { false }
@@ -104,12 +184,6 @@ open class Layer {
     public var trainableCount: Int { trainable ? weights.filter(\.trainable).reduce(0) { $0 + $1.count } : 0 }
 
     public func weight(_ name: String) -> Weight? { weights.first { $0.name == name } }
-
-    func expectRank(_ shapes: [[Int]], _ rank: Int, _ what: String) throws {
-        guard shapes.count == 1, shapes[0].count == rank else {
-            throw LayerError.inputShape(layer: name, expected: what, found: shapes)
-        }
-    }
 }
 
 /// The model's input placeholder, `InputLayer` in Keras.
@@ -123,7 +197,14 @@ public final class InputLayer: Layer {
     public override var kerasConfig: [String: any Sendable] {
         ["batch_input_shape": [Optional<Int>.none] + shape.map { Optional($0) }, "dtype": "float32", "sparse": false, "ragged": false]
     }
-    public override func build(_ inputShapes: [[Int]]) throws -> [Int] { shape }
+    public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
+        guard inputShapes.isEmpty else {
+            throw LayerError.inputShape(layer: name, expected: "no inputs (it is the model's input)", found: inputShapes)
+        }
+        guard !shape.isEmpty else { throw LayerError.argument(layer: name, problem: "the input shape is empty") }
+        try expectPositive(shape, "input shape")
+        return shape
+    }
 }
 
 /// A float hyper-parameter as the shortest decimal that reads back to it (1.001e-05, not

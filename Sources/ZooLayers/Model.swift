@@ -17,9 +17,10 @@ public final class Model {
 
     public init(name: String) { self.name = name }
 
-    public var input: InputLayer { nodes[0].layer as! InputLayer }
-    public var inputShape: [Int] { nodes[0].outputShape }
-    public var outputShape: [Int] { nodes.last!.outputShape }
+    /// nil (and empty shapes) until `input` is called.
+    public var input: InputLayer? { nodes.first?.layer as? InputLayer }
+    public var inputShape: [Int] { nodes.first?.outputShape ?? [] }
+    public var outputShape: [Int] { nodes.last?.outputShape ?? [] }
     public var layers: [Layer] { nodes.map(\.layer) }
     public var weightedLayers: [Layer] { layers.filter { !$0.weights.isEmpty } }
 
@@ -29,8 +30,7 @@ public final class Model {
     /// Adds the model's input; call once, first.
     @discardableResult
     public func input(_ name: String, shape: [Int]) throws -> String {
-        precondition(nodes.isEmpty, "the input must be the first layer")
-        return try self(InputLayer(name: name, shape: shape), [])
+        try self(InputLayer(name: name, shape: shape), [])
     }
 
     /// Builds `layer` on the outputs of `inputs` and appends it; returns its name, which stands
@@ -43,6 +43,13 @@ public final class Model {
     @discardableResult
     public func callAsFunction(_ layer: Layer, _ inputs: [String]) throws -> String {
         guard index[layer.name] == nil else { throw LayerError.duplicateName(layer.name) }
+        // Execution and weight loading take nodes[0] as the one input.
+        if let first = nodes.first, layer is InputLayer {
+            throw LayerError.structure(model: name, problem: "it already has an input, \(first.layer.name); a zoo model has one")
+        }
+        if nodes.isEmpty && !(layer is InputLayer) {
+            throw LayerError.structure(model: name, problem: "add its input before layer \(layer.name)")
+        }
         let shapes = try inputs.map { input -> [Int] in
             guard let i = index[input] else { throw LayerError.unknownInput(layer: layer.name, input: input) }
             return nodes[i].outputShape
@@ -53,14 +60,31 @@ public final class Model {
         return layer.name
     }
 
-    /// Runs a batch [N, ...inputShape] through the model. Each intermediate is released after its
-    /// last consumer, so peak memory is a few activations, not all of them.
+    /// Throws unless `x` is a batch [N, ...inputShape] of this (non-empty) model.
+    public func checkInput(_ x: Tensor) throws {
+        guard !nodes.isEmpty else { throw LayerError.structure(model: name, problem: "it has no layers") }
+        guard Array(x.shape.dropFirst()) == inputShape else {
+            throw LayerError.modelInput(model: name, expected: inputShape, found: x.shape)
+        }
+    }
+
+    /// Runs a batch [N, ...inputShape] through the model in inference mode, after checking its
+    /// shape: the entry point for data from outside the program.
+    public func predict(_ x: Tensor) throws -> Tensor {
+        try checkInput(x)
+        return forward(x, training: false)
+    }
+
+    /// `predict` for callers that already know `x` has the input shape (e.g. they built the model
+    /// for it); a wrong shape traps here.
     public func callAsFunction(_ x: Tensor) -> Tensor { forward(x, training: false) }
 
     /// With `training`, layers cache what `backward` needs and Dropout is active. `observe` sees
-    /// each layer's name and the seconds its forward took (for profiling).
+    /// each layer's name and the seconds its forward took (for profiling). Each intermediate is
+    /// released after its last consumer, so peak memory is a few activations, not all of them.
+    /// `x` must have the input shape (`checkInput`).
     public func forward(_ x: Tensor, training: Bool, observe: ((String, Double) -> Void)? = nil) -> Tensor {
-        precondition(Array(x.shape.dropFirst()) == inputShape, "\(name): input \(x.shape) != (N, \(inputShape))")
+        precondition(!nodes.isEmpty && Array(x.shape.dropFirst()) == inputShape, "\(name): input \(x.shape) != (N, \(inputShape))")
         var remaining = [Int](repeating: 0, count: nodes.count)
         for node in nodes { for input in node.inputs { remaining[index[input]!] += 1 } }
         var values = [Tensor?](repeating: nil, count: nodes.count)

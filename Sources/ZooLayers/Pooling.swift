@@ -26,14 +26,8 @@ public final class Pooling2D: Layer {
     }
 
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
-        try expectRank(inputShapes, 3, "a (height, width, channels) input")
-        let s = inputShapes[0]
-        let rows = AxisGeometry(input: s[0], kernel: poolSize.0, stride: strides.0, padding: padding)
-        let cols = AxisGeometry(input: s[1], kernel: poolSize.1, stride: strides.1, padding: padding)
-        guard rows.output > 0, cols.output > 0 else {
-            throw LayerError.inputShape(layer: name, expected: "an input of at least the pool size \(poolSize)", found: inputShapes)
-        }
-        return [rows.output, cols.output, s[2]]
+        let (rows, cols) = try windowOutput(inputShapes, window: poolSize, "pool size", strides: strides, padding: padding)
+        return [rows, cols, inputShapes[0][2]]
     }
 
     public override func forward(_ inputs: [Tensor]) -> Tensor {
@@ -42,12 +36,7 @@ public final class Pooling2D: Layer {
             : avgPool2dForward(inputs[0], pool: poolSize, strides: strides, padding: padding)
     }
 
-    private var cachedInput: Tensor?
-
-    public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
-        if training { cachedInput = inputs[0] }
-        return forward(inputs)
-    }
+    public override var keepsInput: Bool { true }
 
     public override var differentiable: Bool { true }
 
@@ -82,12 +71,7 @@ public final class GlobalPooling2D: Layer {
         kind == .average ? globalAvgPool2dForward(inputs[0]) : globalMaxPool2dForward(inputs[0])
     }
 
-    private var cachedInput: Tensor?
-
-    public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
-        if training { cachedInput = inputs[0] }
-        return forward(inputs)
-    }
+    public override var keepsInput: Bool { true }
 
     public override var differentiable: Bool { true }
 
@@ -118,6 +102,9 @@ public final class ZeroPadding2D: Layer {
     }
 
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
+        guard [top, bottom, left, right].allSatisfy({ $0 >= 0 }) else {
+            throw LayerError.argument(layer: name, problem: "padding \([[top, bottom], [left, right]]) must not be negative")
+        }
         try expectRank(inputShapes, 3, "a (height, width, channels) input")
         let s = inputShapes[0]
         return [s[0] + top + bottom, s[1] + left + right, s[2]]

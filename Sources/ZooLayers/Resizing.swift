@@ -18,6 +18,7 @@ public final class Resizing: Layer {
     }
 
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
+        try expectPositive([height, width], "height and width")
         try expectRank(inputShapes, 3, "a (height, width, channels) input")
         return [height, width, inputShapes[0][2]]
     }

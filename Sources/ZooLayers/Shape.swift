@@ -27,13 +27,7 @@ public final class ActivationLayer: Layer {
         return y
     }
 
-    private var cachedOutput: Tensor?
-
-    public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
-        let y = forward(inputs)
-        if training { cachedOutput = y }
-        return y
-    }
+    public override var keepsOutput: Bool { activation == .relu }
 
     public override var differentiable: Bool { activation == .relu || activation == .linear }
 
@@ -79,23 +73,19 @@ public final class Flatten: Layer {
     public override var kerasConfig: [String: any Sendable] { ["data_format": "channels_last"] }
 
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
-        [inputShapes[0].reduce(1, *)]
+        [try super.build(inputShapes).reduce(1, *)]
     }
 
     public override func forward(_ inputs: [Tensor]) -> Tensor {
         inputs[0].reshaped([inputs[0].shape[0], inputs[0].count / max(inputs[0].shape[0], 1)])
     }
 
-    private var inputShape: [Int] = []
-
-    public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
-        if training { inputShape = inputs[0].shape }
-        return forward(inputs)
-    }
+    /// Only its shape is used; it shares its storage with the output.
+    public override var keepsInput: Bool { true }
 
     public override var differentiable: Bool { true }
 
-    public override func backward(_ dy: Tensor) -> [Tensor] { [dy.reshaped(inputShape)] }
+    public override func backward(_ dy: Tensor) -> [Tensor] { [dy.reshaped(cachedInput!.shape)] }
 }
 
 /// Keras `Dropout`: the identity at inference.
@@ -110,6 +100,13 @@ public final class Dropout: Layer {
     public override var className: String { "Dropout" }
 
     public override var kerasConfig: [String: any Sendable] { ["rate": decimal(rate)] }
+
+    public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
+        guard rate >= 0 && rate < 1 else {
+            throw LayerError.argument(layer: name, problem: "rate \(rate) must be in [0, 1)")
+        }
+        return try super.build(inputShapes)
+    }
 
     /// The mask's random stream; seeded by the trainer and saved in checkpoints.
     public var generator = SeededGenerator(seed: 0)

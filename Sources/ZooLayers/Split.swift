@@ -9,7 +9,7 @@ extension Model {
     public func split(belowTopWeighted n: Int) throws -> (lower: Model, upper: Model) {
         let weightedIndices = nodes.indices.filter { !nodes[$0].layer.weights.isEmpty }
         guard n > 0, n <= weightedIndices.count else {
-            throw LayerError.inputShape(layer: name, expected: "1 to \(weightedIndices.count) layers to unfreeze", found: [[n]])
+            throw LayerError.structure(model: name, problem: "cannot unfreeze \(n) layers, only 1 to \(weightedIndices.count) (those with weights)")
         }
         var cut = weightedIndices[weightedIndices.count - n] - 1
         while cut > 0 {
@@ -31,8 +31,11 @@ extension Model {
     /// A new model running `parts` one after another (each part's input replaced by the previous
     /// part's output), flattening between them when a map feeds a flat input.
     public static func chain(name: String, _ parts: [Model]) throws -> Model {
+        guard let first = parts.first?.input, parts.allSatisfy({ $0.input != nil }) else {
+            throw LayerError.structure(model: name, problem: "a chain needs one or more models with inputs")
+        }
         let m = Model(name: name)
-        var x = try m.input(parts[0].nodes[0].layer.name, shape: parts[0].inputShape)
+        var x = try m.input(first.name, shape: first.shape)
         for (i, part) in parts.enumerated() {
             if i > 0 && part.inputShape.count == 1 && m.outputShape.count > 1 {
                 x = try m(Flatten(name: "\(part.name)_flatten"), x)

@@ -95,6 +95,39 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(entries.contains { $0["status"] as? String == "missing" })
     }
 
+    /// `forward --input` is a user's HDF5 file like any other: read in the child process first
+    /// (the timeout shows it is), and a damaged or foreign one ends in status 3 and one line.
+    func testForwardChecksItsInputInAChildProcess() throws {
+        let dir = NSTemporaryDirectory() + "zoo-forward-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let good = keras + "tiny_vgg.io.h5"
+        let truncated = dir + "/truncated.h5"
+        let bytes = try Data(contentsOf: repoRoot.appendingPathComponent(good))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: truncated))
+        let output = dir + "/out.h5"
+        func forward(_ input: String, _ environment: [String: String] = [:]) throws -> ZooRun {
+            try zoo(["forward", "vgg16", "--weights", keras + "tiny_vgg.keras1.h5", "--input", input, "--output", output],
+                    environment: environment)
+        }
+        let cases: [(String, [String: String], Int32, [String])] = [
+            (keras + "not_hdf5.h5", [:], 3, ["not_hdf5.h5", "not an HDF5 file"]),
+            (truncated, [:], 3, [truncated]),
+            (keras + "tiny_vgg.keras1.h5", [:], 3, ["tiny_vgg.keras1.h5", "input"]),  // HDF5, but no /input
+            (good, ["ZOO_CHECK_TIMEOUT": "0.001"], 3, [good, "the HDF5 library did not finish reading this file"]),
+            // A good input passes the check; this one is smaller than VGG16 takes.
+            (good, [:], 1, ["at least 32x32"]),
+        ]
+        for (input, environment, status, needles) in cases {
+            let r = try forward(input, environment)
+            XCTAssertEqual(r.status, status, "\(input): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(input): \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("zoo: error: "), "\(input): \(r.stderr)")
+            for needle in needles { XCTAssertTrue(r.stderr.contains(needle), "\(input): \(needle) not in \(r.stderr)") }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+        }
+    }
+
     func testHelpExplainsEveryFlag() throws {
         for command in ["inspect", "summary", "load", "forward", "bench", "catalogue"] {
             let r = try zoo("help", command)

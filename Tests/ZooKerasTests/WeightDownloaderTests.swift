@@ -38,7 +38,7 @@ final class WeightDownloaderTests: XCTestCase {
         try WeightDownloader().download(from: server!.url("weights.h5"), to: destination,
                                         md5: payloadMD5.uppercased(), progress: nil)
         XCTAssertEqual(FileManager.default.contents(atPath: destination), Data(payload))
-        XCTAssertEqual(leftovers(), ["weights.h5"], "no .part files left")
+        XCTAssertEqual(leftovers(), ["weights.h5"], "no temporaries left")
     }
 
     func testReplacesExistingFile() throws {
@@ -114,8 +114,8 @@ final class WeightDownloaderTests: XCTestCase {
             calls.append($0, $1, listing: (try? FileManager.default.contentsOfDirectory(atPath: modelsDir)) ?? [])
         }
         let log = calls.entries
-        // Mid-download, only the hidden temporary exists next to the destination.
-        XCTAssertTrue(calls.listings.allSatisfy { $0.count == 1 && $0[0].hasPrefix(".weights.h5.part-") },
+        // Mid-download, only the hidden temporary (tagged with our pid) exists next to the destination.
+        XCTAssertTrue(calls.listings.allSatisfy { $0.count == 1 && $0[0].hasPrefix(".weights.h5.tmp-\(getpid())-") },
                       "\(calls.listings)")
         XCTAssertFalse(log.isEmpty)
         XCTAssertEqual(log.last?.0, Int64(payload.count))
