@@ -87,3 +87,46 @@ void zoo_pool_pixel(const float *x, const ptrdiff_t *offsets, int count, int c, 
         for (int k = 0; k < c; k++) out[k] *= inv;
     }
 }
+
+// One output pixel, output channels [co0, co0 + 16 * B): B independent accumulators keep the
+// FMA pipeline full.
+#define CONV_BLOCK(B)                                                                        \
+    do {                                                                                     \
+        float acc[B][L];                                                                     \
+        for (int b = 0; b < B; b++)                                                          \
+            for (int l = 0; l < L; l++) acc[b][l] = bias[co0 + b * L + l];                   \
+        for (int i = i0; i < i1; i++) {                                                      \
+            for (int j = j0; j < j1; j++) {                                                  \
+                const float *xp = x + ((ptrdiff_t)(iy + i) * w + ix + j) * cin;              \
+                const float *kp = kernel + (ptrdiff_t)(i * kw + j) * cin * cout + co0;       \
+                for (int ci = 0; ci < cin; ci++, kp += cout) {                               \
+                    float v = xp[ci];                                                        \
+                    for (int b = 0; b < B; b++)                                              \
+                        for (int l = 0; l < L; l++) acc[b][l] += v * kp[b * L + l];          \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
+        for (int b = 0; b < B; b++)                                                          \
+            for (int l = 0; l < L; l++) {                                                    \
+                float s = acc[b][l];                                                         \
+                y[co0 + b * L + l] = relu && s < 0 ? 0 : s;                                  \
+            }                                                                                \
+    } while (0)
+
+MULTIVERSION
+void zoo_conv_direct(const float *x, int h, int w, int cin, const float *kernel, int kh, int kw, int cout,
+                     const float *bias, int relu, int stride_y, int stride_x, int pad_top, int pad_left, int ow,
+                     int oy0, int oy1, float *out) {
+    for (int oy = oy0; oy < oy1; oy++) {
+        int iy = oy * stride_y - pad_top;
+        int i0 = iy < 0 ? -iy : 0, i1 = h - iy < kh ? h - iy : kh;
+        for (int ox = 0; ox < ow; ox++) {
+            int ix = ox * stride_x - pad_left;
+            int j0 = ix < 0 ? -ix : 0, j1 = w - ix < kw ? w - ix : kw;
+            float *y = out + ((ptrdiff_t)oy * ow + ox) * cout;
+            int co0 = 0;
+            for (; co0 + 4 * L <= cout; co0 += 4 * L) CONV_BLOCK(4);
+            for (; co0 < cout; co0 += L) CONV_BLOCK(1);
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Largest im2col buffer one convolution call holds, in floats (32 MiB). Larger problems are
@@ -34,6 +35,12 @@ public func conv2dForward(
         out.withUnsafeMutableBufferPointer { op in
             conv2dForwardSkippingPadding(x, kernel: kernel, version: taps.version, cache: taps.cache, bias: bias, g: g,
                                          relu: relu, out: op.baseAddress!)
+        }
+        return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
+    }
+    if cin <= 4 && cout % 16 == 0 {
+        out.withUnsafeMutableBufferPointer { op in
+            conv2dForwardDirect(x, kernel: kernel, bias: bias, g: g, relu: relu, out: op.baseAddress!)
         }
         return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
     }
@@ -80,20 +87,62 @@ public func conv2dForward(
     return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
 }
 
+/// The RGB first layers (VGG16's block1_conv1, ResNet50's 7x7 conv1): with 3 input channels an
+/// im2col row is 27 or 147 floats, too short for a GEMM to run well, so each output pixel is
+/// accumulated directly over its taps, 64 output channels at a time (CKernels).
+private func conv2dForwardDirect(
+    _ x: Tensor, kernel: Tensor, bias: [Float]?, g: WindowGeometry, relu: Bool, out: UnsafeMutablePointer<Float>
+) {
+    let (kh, kw, cin, cout) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
+    let (h, w, oh, ow) = (g.rows.input, g.cols.input, g.rows.output, g.cols.output)
+    let bias = bias ?? [Float](repeating: 0, count: cout)
+    x.data.withUnsafeBufferPointer { xp in
+        kernel.data.withUnsafeBufferPointer { kp in
+            bias.withUnsafeBufferPointer { bp in
+                // Rows of all images as one list, so small batches of large images still split.
+                parallelChunks(g.batch * oh, minChunk: 4) { rows in
+                    var r = rows.lowerBound
+                    while r < rows.upperBound {
+                        let n = r / oh, oy0 = r % oh, oy1 = min(oh, oy0 + rows.upperBound - r)
+                        zoo_conv_direct(xp.baseAddress! + n * h * w * cin, Int32(h), Int32(w), Int32(cin), kp.baseAddress!,
+                                        Int32(kh), Int32(kw), Int32(cout), bp.baseAddress!, relu ? 1 : 0,
+                                        Int32(g.rows.stride), Int32(g.cols.stride), Int32(g.rows.padBefore),
+                                        Int32(g.cols.padBefore), Int32(ow), Int32(oy0), Int32(oy1),
+                                        out + n * oh * ow * cout)
+                        r += oy1 - oy0
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// out[rows, O] = a[rows, K] * w[K, O] (+ bias), then ReLU if asked. Many rows (1x1
-/// convolutions of large maps) are split over the cores with the epilogue in each part, so
-/// bias and ReLU run while the part is still in cache.
+/// convolutions of large maps) go in blocks of about 256 KiB of output, spread over the cores,
+/// so the bias, the GEMM's accumulation and the ReLU touch each block while it is in cache.
 func gemmTile(
     _ a: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows: Int, k: Int,
     cout: Int, bias: [Float]?, relu: Bool
 ) {
-    if splitWorkers(rows * k * cout) > 1 && rows >= 2 * cout {
-        parallelChunks(rows, minChunk: 64) { part in
-            gemmTile(a + part.lowerBound * k, w, c + part.lowerBound * cout, rows: part.count, k: k, cout: cout,
-                     bias: bias, relu: relu)
+    let block = max(32, (1 << 16) / max(cout, 1))
+    if rows >= 2 * block && (bias != nil || relu || splitWorkers(rows * k * cout) > 1) {
+        let blocks = (rows + block - 1) / block
+        parallelChunks(blocks) { mine in
+            for b in mine {
+                let r0 = b * block, r1 = min(rows, r0 + block)
+                gemmBlock(a + r0 * k, w, c + r0 * cout, rows: r1 - r0, k: k, cout: cout, bias: bias, relu: relu)
+            }
         }
-        return
+    } else {
+        gemmBlock(a, w, c, rows: rows, k: k, cout: cout, bias: bias, relu: relu)
     }
+}
+
+@inline(__always)
+private func gemmBlock(
+    _ a: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows: Int, k: Int,
+    cout: Int, bias: [Float]?, relu: Bool
+) {
     if let bias { fillRows(c, rows: rows, with: bias) }
     sgemm(m: rows, n: cout, k: k, a: a, lda: k, b: w, ldb: cout, beta: bias == nil ? 0 : 1, c: c, ldc: cout)
     if relu { reluInPlace(c, count: rows * cout) }

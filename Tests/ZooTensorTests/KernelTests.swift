@@ -67,6 +67,24 @@ final class KernelTests: XCTestCase {
         XCTAssertGreaterThan(paddedTapFraction(WindowGeometry(input: [1, 2, 2, 1], kernel: (3, 3), strides: (1, 1), padding: .same)), 0.5)
     }
 
+    /// Few input channels and 16k output channels take the direct path (the RGB first layers).
+    func testDirectConvForFewChannelsMatchesNaive() {
+        var rng = SeededRandom(state: 13)
+        let cases: [(h: Int, w: Int, c: Int, k: Int, o: Int, s: Int, p: Padding)] = [
+            (9, 8, 3, 3, 64, 1, .same), (11, 12, 3, 7, 80, 2, .valid), (10, 10, 1, 3, 16, 2, .same), (7, 9, 4, 5, 32, 1, .same),
+        ]
+        for t in cases {
+            let x = rng.tensor([3, t.h, t.w, t.c]), kernel = rng.tensor([t.k, t.k, t.c, t.o])
+            let bias = (0..<t.o).map { _ in rng.next() }
+            for relu in [false, true] {
+                let fast = conv2dForward(x, kernel: kernel, bias: bias, strides: (t.s, t.s), padding: t.p, relu: relu)
+                var slow = conv2dNaive(x, kernel: kernel, bias: bias, strides: (t.s, t.s), padding: t.p)
+                if relu { slow.data = slow.data.map { max($0, 0) } }
+                assertClose(fast, slow, atol: 1e-5)
+            }
+        }
+    }
+
     /// Winograd F(4x4, 3x3): partial edge tiles, both paddings, several chunks, bias and ReLU.
     /// Its rounding differs from a direct sum's; 1e-5 of the largest output is ~10x float32's
     /// direct error here and 10x below the full-network parity tolerance.

@@ -23,4 +23,11 @@ void zoo_winograd_output(const float *m, ptrdiff_t plane_stride, int c, const fl
 /// windows clipped by padding.
 void zoo_pool_pixel(const float *x, const ptrdiff_t *offsets, int count, int c, int average, float *out);
 
+/// Direct convolution for few input channels (the RGB first layer), where im2col rows are too
+/// short for a GEMM: output rows [oy0, oy1) of one image, x [h][w][cin], kernel [kh][kw][cin]
+/// [cout] (HWIO), cout a multiple of 16; taps on padding are skipped.
+void zoo_conv_direct(const float *x, int h, int w, int cin, const float *kernel, int kh, int kw, int cout,
+                     const float *bias, int relu, int stride_y, int stride_x, int pad_top, int pad_left, int ow,
+                     int oy0, int oy1, float *out);
+
 #endif
