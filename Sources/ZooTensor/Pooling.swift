@@ -16,7 +16,7 @@ private func windowReduce(
     let g = WindowGeometry(input: x.shape, kernel: pool, strides: strides, padding: padding)
     let (h, w, c) = (g.rows.input, g.cols.input, g.channels)
     let (oh, ow) = (g.rows.output, g.cols.output)
-    var out = [Float](repeating: 0, count: g.batch * oh * ow * c)
+    var out = uninitializedFloats(g.batch * oh * ow * c)
     x.data.withUnsafeBufferPointer { xp in
         out.withUnsafeMutableBufferPointer { op in
           parallelChunks(g.batch, minChunk: max(1, 16_384 / max(h * w * c, 1))) { images in
@@ -36,7 +36,8 @@ private func windowReduce(
                                 if average {
                                     for ch in 0..<c { dst[ch] += src[ch] }
                                 } else {
-                                    for ch in 0..<c where src[ch] > dst[ch] { dst[ch] = src[ch] }
+                                    // A select rather than a conditional store, so it vectorises.
+                                    for ch in 0..<c { let v = src[ch], m = dst[ch]; dst[ch] = v > m ? v : m }
                                 }
                             }
                         }
