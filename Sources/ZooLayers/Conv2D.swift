@@ -63,12 +63,11 @@ public final class Conv2D: Layer {
 
     /// x [N,H,W,C], kernel [KH,KW,C,O], dy [N,OH,OW,O].
     public override func backward(_ dy: Tensor) -> [Tensor] {
-        let dz = activation == .relu ? reluBackward(y: cachedOutput!, dy: dy) : dy
-        let g = conv2dBackward(cachedInput!, kernel: weights[0].value, dy: dz, strides: strides, padding: padding,
-                               needInputGradient: true)
+        let g = conv2dBackward(cachedInput!, kernel: weights[0].value, dy: dy, strides: strides, padding: padding,
+                               needInputGradient: needsInputGradient, reluOutput: activation == .relu ? cachedOutput! : nil)
         accumulate(weights[0], g.dKernel)
         if useBias { accumulate(weights[1], Tensor(shape: [filters], data: g.dBias)) }
-        return [g.dx!]
+        return g.dx.map { [$0] } ?? []
     }
 }
 
@@ -123,10 +122,10 @@ public final class Dense: Layer {
     /// (as Keras does): `dy` is then already the gradient at the logits.
     public override func backward(_ dy: Tensor) -> [Tensor] {
         let dz = activation == .relu ? reluBackward(y: cachedOutput!, dy: dy) : dy
-        let g = denseBackward(cachedInput!, kernel: weights[0].value, dy: dz)
+        let g = denseBackward(cachedInput!, kernel: weights[0].value, dy: dz, needInputGradient: needsInputGradient)
         accumulate(weights[0], g.dKernel)
         if useBias { accumulate(weights[1], Tensor(shape: [units], data: g.dBias)) }
-        return [g.dx]
+        return g.dx.map { [$0] } ?? []
     }
 }
 

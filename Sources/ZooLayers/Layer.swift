@@ -163,8 +163,13 @@ open class Layer {
     /// Whether `backward` is implemented for this layer's configuration.
     open var differentiable: Bool { false }
 
+    /// Set by `Model.backward` before each `backward`: false when no input needs dL/d(input)
+    /// (nothing trainable below), so `backward` may skip computing it and return [].
+    public internal(set) var needsInputGradient = true
+
     /// Given dL/d(output) of the last training forward, accumulates dL/d(weight) into each
-    /// weight's `gradient` and returns dL/d(input) for every input.
+    /// weight's `gradient` and returns dL/d(input) for every input (or [] when
+    /// `needsInputGradient` is false).
     open func backward(_ dy: Tensor) -> [Tensor] {
         preconditionFailure("\(className) \(name) has no backward pass")
     }

@@ -118,6 +118,7 @@ public final class Model {
             guard let g = grads[i], !(node.layer is InputLayer) else { continue }
             grads[i] = nil
             precondition(node.layer.differentiable, "\(node.layer.className) \(node.layer.name) cannot be trained")
+            node.layer.needsInputGradient = node.inputs.contains { needs[index[$0]!] }
             for (input, dx) in zip(node.inputs, node.layer.backward(g)) {
                 let j = index[input]!
                 guard needs[j] else { continue }

@@ -116,19 +116,14 @@ public final class Dropout: Layer {
     /// so inference is the identity.
     public override func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
         guard training, rate > 0 else { return inputs[0] }
-        let scale = 1 / (1 - rate)
-        mask = (0..<inputs[0].count).map { _ in Float.random(in: 0..<1, using: &generator) < rate ? 0 : scale }
-        var y = inputs[0]
-        for i in y.data.indices { y.data[i] *= mask[i] }
-        return y
+        mask = dropoutMask(count: inputs[0].count, rate: rate, state: &generator.state)
+        return multiplied(inputs[0], by: mask)
     }
 
     public override var differentiable: Bool { true }
 
     public override func backward(_ dy: Tensor) -> [Tensor] {
         guard rate > 0, mask.count == dy.count else { return [dy] }
-        var dx = dy
-        for i in dx.data.indices { dx.data[i] *= mask[i] }
-        return [dx]
+        return [multiplied(dy, by: mask)]
     }
 }

@@ -1,21 +1,33 @@
 import Foundation
 
-/// Conv2D backward. dy is the gradient at the convolution output before bias (and before any
-/// fused activation: apply `reluBackward` first).
-/// dKernel = colsᵀ·dy, dBias = Σ dy, dx = col2im(dy·kernelᵀ); dx is skipped unless asked for
+/// Conv2D backward. dy is the gradient at the convolution output (after any fused activation).
+/// With `reluOutput` (the forward's output of a fused ReLU) dy is first zeroed where the output
+/// is not positive, tile by tile, so no masked copy of dy is ever made.
+/// dKernel = colsᵀ·dz, dBias = Σ dz, dx = col2im(dz·kernelᵀ); dx is skipped unless asked for
 /// (the first layer of a network never needs it).
 public func conv2dBackward(
-    _ x: Tensor, kernel: Tensor, dy: Tensor, strides: (Int, Int), padding: Padding, needInputGradient: Bool
+    _ x: Tensor, kernel: Tensor, dy: Tensor, strides: (Int, Int), padding: Padding, needInputGradient: Bool,
+    reluOutput: Tensor? = nil
 ) -> (dx: Tensor?, dKernel: Tensor, dBias: [Float]) {
     // x [N,H,W,C], kernel [KH,KW,C,O], dy [N,OH,OW,O] -> dx [N,H,W,C]?, dKernel [KH,KW,C,O], dBias [O]
     conv2dBackward(x, kernel: kernel, dy: dy, strides: strides, padding: padding,
-                   needInputGradient: needInputGradient, budget: im2colBudget)
+                   needInputGradient: needInputGradient, reluOutput: reluOutput, budget: im2colBudget)
 }
 
+/// Most partial sums a backward keeps (one per part of the batch).
+let backwardParts = 8
+
 /// The same with the im2col budget (in floats) as a parameter, so tests can force many tiles.
+///
+/// Small kernels (k·O <= 2^18, MNIST-sized networks) split the batch into up to `backwardParts`
+/// parts of whole images, run in parallel on both cores with single-threaded GEMMs: each part
+/// im2cols cache-sized tiles, adds colsᵀ·dz into its own dKernel and dBias partials and col2ims
+/// its own images of dx (different images never share inputs). The partials are summed in part
+/// order. The split depends only on the shapes, so results do not depend on core count or timing.
+/// Large kernels run as one part, tile after tile, with OpenBLAS's threads.
 func conv2dBackward(
     _ x: Tensor, kernel: Tensor, dy: Tensor, strides: (Int, Int), padding: Padding, needInputGradient: Bool,
-    budget: Int
+    reluOutput: Tensor? = nil, budget: Int
 ) -> (dx: Tensor?, dKernel: Tensor, dBias: [Float]) {
     // x [N,H,W,C], kernel [KH,KW,C,O], dy [N,OH,OW,O] -> dx [N,H,W,C]?, dKernel [KH,KW,C,O], dBias [O]
     let (kh, kw, cin, cout) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
@@ -23,63 +35,118 @@ func conv2dBackward(
     precondition(cin == g.channels, "conv2d backward: kernel expects \(cin) channels, input has \(g.channels)")
     precondition(dy.shape == [g.batch, g.rows.output, g.cols.output, cout],
                  "conv2d backward: dy is \(dy.shape), the convolution outputs \([g.batch, g.rows.output, g.cols.output, cout])")
+    if let y = reluOutput { precondition(y.shape == dy.shape, "conv2d backward: ReLU output \(y.shape) != dy \(dy.shape)") }
     let m = g.outputPixels, k = kh * kw * cin
-    var dk = [Float](repeating: 0, count: k * cout)
-    var dx = [Float](repeating: 0, count: needInputGradient ? x.count : 0)
-    var db = [Float](repeating: 0, count: cout)
+    let perImage = g.rows.output * g.cols.output
     guard m > 0, k > 0, cout > 0 else {
-        return (needInputGradient ? Tensor(shape: x.shape, data: dx) : nil, Tensor(shape: kernel.shape, data: dk), db)
+        return (needInputGradient ? Tensor(zeros: x.shape) : nil, Tensor(zeros: kernel.shape), [Float](repeating: 0, count: cout))
     }
     // A 1x1 stride-1 convolution's im2col is x itself: [N*H*W, C] in NHWC.
     let direct = kh == 1 && kw == 1 && strides == (1, 1)
-    let tileRows = direct ? m : max(1, min(m, budget / k))
-    // One buffer per tile serves both directions: first the im2col of x (for dKernel), then
-    // dy·kernelᵀ (for col2im). So memory stays at one budget, as in the forward.
-    var columns = direct ? [] : [Float](repeating: 0, count: tileRows * k)
-    x.data.withUnsafeBufferPointer { xp in
-        kernel.data.withUnsafeBufferPointer { wp in
-            dy.data.withUnsafeBufferPointer { gp in
-                dk.withUnsafeMutableBufferPointer { dkp in
-                    dx.withUnsafeMutableBufferPointer { dxp in
-                        columns.withUnsafeMutableBufferPointer { cp in
-                            var m0 = 0
-                            while m0 < m {
-                                let rows = min(tileRows, m - m0)
-                                let dyTile = gp.baseAddress! + m0 * cout
-                                let cols: UnsafePointer<Float>
-                                if direct {
-                                    cols = xp.baseAddress! + m0 * cin
-                                } else {
-                                    im2col(xp.baseAddress!, g, kh: kh, kw: kw, rows: m0..<(m0 + rows), into: cp.baseAddress!)
-                                    cols = UnsafePointer(cp.baseAddress!)
-                                }
-                                // dKernel [k,O] += colsᵀ [k,rows] · dy [rows,O]; beta 1 sums the tiles.
-                                sgemm(transA: true, m: k, n: cout, k: rows, a: cols, lda: k, b: dyTile, ldb: cout,
-                                      beta: 1, c: dkp.baseAddress!, ldc: cout)
-                                if needInputGradient {
-                                    // dcols [rows,k] = dy [rows,O] · kernelᵀ [O,k]. Direct: dcols is dx.
-                                    let dcols = direct ? dxp.baseAddress! + m0 * cin : cp.baseAddress!
-                                    sgemm(transB: true, m: rows, n: k, k: cout, a: dyTile, lda: cout,
-                                          b: wp.baseAddress!, ldb: cout, beta: 0, c: dcols, ldc: k)
-                                    if !direct {
-                                        col2im(UnsafePointer(dcols), g, kh: kh, kw: kw, rows: m0..<(m0 + rows),
-                                               into: dxp.baseAddress!)
+    let small = k * cout <= 1 << 18
+    let parts = small ? min(g.batch, backwardParts) : 1
+    // Tiles: ~1 MiB of columns and masked dy per tile when parallel (it stays in L2 from im2col
+    // to the GEMMs), the whole budget otherwise. Never more than the budget.
+    let cap = max(1, budget / k)
+    let tileCap = parts > 1 ? min(cap, max(16, (1 << 18) / (k + cout))) : cap
+    let relu = reluOutput?.data ?? []
+    var dk = [Float](repeating: 0, count: k * cout)
+    var db = [Float](repeating: 0, count: cout)
+    // Partial sums of parts 1...: part 0 adds straight into dk.
+    var partialK = [Float](repeating: 0, count: (parts - 1) * k * cout)
+    var partialB = [Double](repeating: 0, count: parts * cout)
+    let dxCount = needInputGradient ? x.count : 0
+    let dx = [Float](unsafeUninitializedCapacity: dxCount) { dxp, initialized in
+        x.data.withUnsafeBufferPointer { xp in
+            kernel.data.withUnsafeBufferPointer { wp in
+                dy.data.withUnsafeBufferPointer { gp in
+                    relu.withUnsafeBufferPointer { yp in
+                        dk.withUnsafeMutableBufferPointer { dkp in
+                            partialK.withUnsafeMutableBufferPointer { pkp in
+                                partialB.withUnsafeMutableBufferPointer { pbp in
+                                    let (xb, wb, gb) = (xp.baseAddress!, wp.baseAddress!, gp.baseAddress!)
+                                    let yb = reluOutput == nil ? nil : yp.baseAddress
+                                    let dxb = dxCount > 0 ? dxp.baseAddress : nil
+                                    let image = g.rows.input * g.cols.input * cin
+                                    func part(_ p: Int) {
+                                        let images = (g.batch * p / parts)..<(g.batch * (p + 1) / parts)
+                                        let dKp = p == 0 ? dkp.baseAddress! : pkp.baseAddress! + (p - 1) * k * cout
+                                        let dBp = pbp.baseAddress! + p * cout
+                                        if let dxb, !direct {
+                                            (dxb + images.lowerBound * image).initialize(repeating: 0, count: images.count * image)
+                                        }
+                                        let first = images.lowerBound * perImage, end = images.upperBound * perImage
+                                        guard end > first else { return }
+                                        let tiles = (end - first + tileCap - 1) / tileCap
+                                        let tileRows = (end - first + tiles - 1) / tiles
+                                        let columns = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: tileRows * k)
+                                        let masked = yb == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: tileRows * cout)
+                                        defer { columns?.deallocate(); masked?.deallocate() }
+                                        var m0 = first
+                                        while m0 < end {
+                                            let rows = min(tileRows, end - m0)
+                                            // dz: dy, or dy where the ReLU output is positive.
+                                            var dz = UnsafePointer(gb + m0 * cout)
+                                            if let masked, let yb {
+                                                let (src, y) = (gb + m0 * cout, yb + m0 * cout)
+                                                for i in 0..<(rows * cout) {
+                                                    let (yi, gi) = (y[i], src[i])
+                                                    masked[i] = yi <= 0 ? 0 : gi
+                                                }
+                                                dz = UnsafePointer(masked)
+                                            }
+                                            // dBias in double: over a batch of 112x112 maps a float sum drifts.
+                                            for r in 0..<rows {
+                                                let row = dz + r * cout
+                                                for o in 0..<cout { dBp[o] += Double(row[o]) }
+                                            }
+                                            let cols: UnsafePointer<Float>
+                                            if let columns {
+                                                im2col(xb, g, kh: kh, kw: kw, rows: m0..<(m0 + rows), into: columns)
+                                                cols = UnsafePointer(columns)
+                                            } else {
+                                                cols = xb + m0 * cin
+                                            }
+                                            // dKernel [k,O] += colsᵀ [k,rows] · dz [rows,O]; beta 1 sums the tiles.
+                                            sgemm(transA: true, m: k, n: cout, k: rows, a: cols, lda: k, b: dz, ldb: cout,
+                                                  beta: 1, c: dKp, ldc: cout)
+                                            if let dxb {
+                                                // dcols [rows,k] = dz [rows,O] · kernelᵀ [O,k], in the columns buffer
+                                                // (its im2col is used up). Direct: dcols is dx.
+                                                let dcols = columns ?? dxb + m0 * cin
+                                                sgemm(transB: true, m: rows, n: k, k: cout, a: dz, lda: cout,
+                                                      b: wb, ldb: cout, beta: 0, c: dcols, ldc: k)
+                                                if columns != nil {
+                                                    col2im(UnsafePointer(dcols), g, kh: kh, kw: kw, rows: m0..<(m0 + rows), into: dxb)
+                                                }
+                                            }
+                                            m0 += rows
+                                        }
+                                    }
+                                    if parts > 1 && workerCount > 1 && m * k * cout >= 1 << 20 {
+                                        withSingleThreadedBLAS { parallelTasks(parts, part) }
+                                    } else {
+                                        for p in 0..<parts { part(p) }
+                                    }
+                                    // Fixed order: part 0 (already in dk), then 1, 2, ...
+                                    let dkb = dkp.baseAddress!
+                                    for p in 1..<max(parts, 1) {
+                                        let src = pkp.baseAddress! + (p - 1) * k * cout
+                                        for i in 0..<(k * cout) { dkb[i] += src[i] }
+                                    }
+                                    for o in 0..<cout {
+                                        var sum = 0.0
+                                        for p in 0..<parts { sum += pbp[p * cout + o] }
+                                        db[o] = Float(sum)
                                     }
                                 }
-                                m0 += rows
                             }
                         }
                     }
                 }
-                // Sum in double: over a batch of 112x112 maps a float sum drifts.
-                var acc = [Double](repeating: 0, count: cout)
-                for r in 0..<m {
-                    let row = gp.baseAddress! + r * cout
-                    for o in 0..<cout { acc[o] += Double(row[o]) }
-                }
-                for o in 0..<cout { db[o] = Float(acc[o]) }
             }
         }
+        initialized = dxCount
     }
     return (needInputGradient ? Tensor(shape: x.shape, data: dx) : nil, Tensor(shape: kernel.shape, data: dk), db)
 }

@@ -106,9 +106,54 @@ public func denseForward(_ x: Tensor, kernel: Tensor, bias: [Float]?) -> Tensor 
             out.withUnsafeMutableBufferPointer { op in
                 if let bias { fillRows(op.baseAddress!, rows: n, with: bias) }
                 sgemm(m: n, n: o, k: i, a: xp.baseAddress!, lda: i, b: wp.baseAddress!, ldb: o,
-                      beta: bias == nil ? 0 : 1, c: op.baseAddress!, ldc: o)
+                           beta: bias == nil ? 0 : 1, c: op.baseAddress!, ldc: o)
             }
         }
     }
     return Tensor(shape: [n, o], data: out)
+}
+
+/// SplitMix64's increment (ZooLayers' `SeededGenerator` is SplitMix64).
+private let splitMixIncrement: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+/// An inverted-dropout mask: 0 with probability `rate`, else 1 / (1 - rate). Value i is decided by
+/// the (i+1)-th draw of the SplitMix64 stream at `state`, mapped as `Float.random(in: 0..<1)`
+/// maps it (its low 24 bits times 2^-24) and dropped when below `rate`; `state` ends `count` draws
+/// further. So this is exactly `count` calls of `Float.random(in: 0..<1, using: &generator)` on a
+/// `SeededGenerator`, but SplitMix64 can jump ahead, so both cores draw their halves at once.
+public func dropoutMask(count: Int, rate: Float, state: inout UInt64) -> [Float] {
+    let start = state, scale = 1 / (1 - rate)
+    state = start &+ UInt64(truncatingIfNeeded: count) &* splitMixIncrement
+    guard count > 0 else { return [] }
+    return [Float](unsafeUninitializedCapacity: count) { p, initialized in
+        let base = p.baseAddress!
+        parallelChunks(count, minChunk: 1 << 16) { range in
+            var s = start &+ UInt64(truncatingIfNeeded: range.lowerBound) &* splitMixIncrement
+            for i in range {
+                s &+= splitMixIncrement
+                var z = (s ^ (s >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                z ^= z >> 31
+                let unit = Float(UInt32(truncatingIfNeeded: z) & 0xFF_FFFF) * 0x1p-24
+                base[i] = unit < rate ? 0 : scale
+            }
+        }
+        initialized = count
+    }
+}
+
+/// x * mask elementwise (a dropout mask, forward and backward).
+public func multiplied(_ x: Tensor, by mask: [Float]) -> Tensor {
+    precondition(mask.count == x.count, "multiply: \(x.count) values, mask of \(mask.count)")
+    guard x.count > 0 else { return x }
+    let data = [Float](unsafeUninitializedCapacity: x.count) { p, initialized in
+        x.data.withUnsafeBufferPointer { xp in
+            mask.withUnsafeBufferPointer { mp in
+                let (out, xb, mb) = (p.baseAddress!, xp.baseAddress!, mp.baseAddress!)
+                parallelChunks(x.count, minChunk: 1 << 16) { r in for i in r { out[i] = xb[i] * mb[i] } }
+            }
+        }
+        initialized = x.count
+    }
+    return Tensor(shape: x.shape, data: data)
 }

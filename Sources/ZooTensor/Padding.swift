@@ -27,6 +27,16 @@ public struct AxisGeometry: Sendable, Equatable {
             padAfter = total - padBefore
         }
     }
+
+    /// The input positions under the window of output position `index`, clamped to the input:
+    /// the taps that fall on padding are dropped (pooling ignores them; never empty for pooling,
+    /// whose padding is always smaller than its window).
+    @inline(__always)
+    public func window(_ index: Int) -> Range<Int> {
+        let start = index * stride - padBefore
+        let lower = max(0, start)
+        return lower..<max(lower, min(input, start + kernel))
+    }
 }
 
 /// The geometry of a 2-D window op (convolution or pooling) on an NHWC batch.

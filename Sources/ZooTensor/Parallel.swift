@@ -31,6 +31,23 @@ public func parallelChunks(_ count: Int, minChunk: Int = 1, _ body: (Range<Int>)
     }
 }
 
+/// Runs `body(0)`, ..., `body(count - 1)` on all cores, each index once, in any order and on
+/// any thread: GCD hands out indices as workers free up, so a core slowed by other processes
+/// takes fewer. Results must not depend on which thread ran what (each index writes its own
+/// outputs).
+public func parallelTasks(_ count: Int, _ body: (Int) -> Void) {
+    guard count > 1, workerCount > 1, !inParallelRegion else {
+        for i in 0..<count { body(i) }
+        return
+    }
+    parallelDepth.add(1, ordering: .relaxed)
+    defer { parallelDepth.subtract(1, ordering: .relaxed) }
+    withoutActuallyEscaping(body) { escaping in
+        let box = UncheckedSendable(escaping)
+        DispatchQueue.concurrentPerform(iterations: count) { box.value($0) }
+    }
+}
+
 private struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }

@@ -16,40 +16,40 @@ private func windowReduce(
     let g = WindowGeometry(input: x.shape, kernel: pool, strides: strides, padding: padding)
     let (h, w, c) = (g.rows.input, g.cols.input, g.channels)
     let (oh, ow) = (g.rows.output, g.cols.output)
-    var out = uninitializedFloats(g.batch * oh * ow * c)
-    x.data.withUnsafeBufferPointer { xp in
-        out.withUnsafeMutableBufferPointer { op in
-          parallelChunks(g.batch, minChunk: max(1, 16_384 / max(h * w * c, 1))) { images in
-            for n in images {
-                for oy in 0..<oh {
-                    let y0 = max(0, oy * strides.0 - g.rows.padBefore)
-                    let y1 = min(h, oy * strides.0 - g.rows.padBefore + pool.0)
-                    for ox in 0..<ow {
-                        let x0 = max(0, ox * strides.1 - g.cols.padBefore)
-                        let x1 = min(w, ox * strides.1 - g.cols.padBefore + pool.1)
-                        let dst = op.baseAddress! + ((n * oh + oy) * ow + ox) * c
-                        let first = xp.baseAddress! + ((n * h + y0) * w + x0) * c
-                        dst.update(from: first, count: c)
-                        for iy in y0..<y1 {
-                            for ix in x0..<x1 where iy != y0 || ix != x0 {
-                                let src = xp.baseAddress! + ((n * h + iy) * w + ix) * c
-                                if average {
-                                    for ch in 0..<c { dst[ch] += src[ch] }
-                                } else {
-                                    // A select rather than a conditional store, so it vectorises.
-                                    for ch in 0..<c { let v = src[ch], m = dst[ch]; dst[ch] = v > m ? v : m }
+    let count = g.batch * oh * ow * c
+    guard count > 0 else { return Tensor(shape: [g.batch, oh, ow, c], data: []) }
+    let out = [Float](unsafeUninitializedCapacity: count) { op, initialized in
+        x.data.withUnsafeBufferPointer { xp in
+            let (xb, ob) = (xp.baseAddress!, op.baseAddress!)
+            parallelChunks(g.batch, minChunk: max(1, 16_384 / max(h * w * c, 1))) { images in
+                for n in images {
+                    for oy in 0..<oh {
+                        let ys = g.rows.window(oy)
+                        for ox in 0..<ow {
+                            let xs = g.cols.window(ox)
+                            let dst = ob + ((n * oh + oy) * ow + ox) * c
+                            dst.initialize(from: xb + ((n * h + ys.lowerBound) * w + xs.lowerBound) * c, count: c)
+                            for iy in ys {
+                                for ix in xs where iy != ys.lowerBound || ix != xs.lowerBound {
+                                    let src = xb + ((n * h + iy) * w + ix) * c
+                                    if average {
+                                        for ch in 0..<c { dst[ch] += src[ch] }
+                                    } else {
+                                        // Strict >: the first maximum stays (what the backward assumes).
+                                        for ch in 0..<c { let v = src[ch]; dst[ch] = v > dst[ch] ? v : dst[ch] }
+                                    }
                                 }
                             }
-                        }
-                        if average {
-                            let inv = 1 / Float((y1 - y0) * (x1 - x0))
-                            for ch in 0..<c { dst[ch] *= inv }
+                            if average {
+                                let inv = 1 / Float(ys.count * xs.count)
+                                for ch in 0..<c { dst[ch] *= inv }
+                            }
                         }
                     }
                 }
             }
-          }
         }
+        initialized = count
     }
     return Tensor(shape: [g.batch, oh, ow, c], data: out)
 }

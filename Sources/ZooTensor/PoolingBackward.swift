@@ -12,45 +12,98 @@ public func maxPool2dBackward(
     let (h, w, c) = (g.rows.input, g.cols.input, g.channels)
     let (oh, ow) = (g.rows.output, g.cols.output)
     precondition(dy.shape == [g.batch, oh, ow, c], "max pool backward: dy is \(dy.shape), expected \([g.batch, oh, ow, c])")
-    var dx = [Float](repeating: 0, count: x.count)
-    // Per window: the best value and its flat input index, one per channel.
-    var best = [Float](repeating: 0, count: c)
-    var arg = [Int](repeating: 0, count: c)
-    x.data.withUnsafeBufferPointer { xp in
-        dy.data.withUnsafeBufferPointer { gp in
-            dx.withUnsafeMutableBufferPointer { dxp in
-                best.withUnsafeMutableBufferPointer { bp in
-                    arg.withUnsafeMutableBufferPointer { ap in
-                        for n in 0..<g.batch {
-                            for oy in 0..<oh {
-                                let y0 = max(0, oy * strides.0 - g.rows.padBefore)
-                                let y1 = min(h, oy * strides.0 - g.rows.padBefore + pool.0)
-                                for ox in 0..<ow {
-                                    let x0 = max(0, ox * strides.1 - g.cols.padBefore)
-                                    let x1 = min(w, ox * strides.1 - g.cols.padBefore + pool.1)
-                                    let first = ((n * h + y0) * w + x0) * c
-                                    for ch in 0..<c { bp[ch] = xp[first + ch]; ap[ch] = first + ch }
-                                    for iy in y0..<y1 {
-                                        for ix in x0..<x1 where iy != y0 || ix != x0 {
-                                            let base = ((n * h + iy) * w + ix) * c
-                                            for ch in 0..<c where xp[base + ch] > bp[ch] {
-                                                bp[ch] = xp[base + ch]
-                                                ap[ch] = base + ch
-                                            }
-                                        }
+    guard x.count > 0, dy.count > 0 else { return Tensor(zeros: x.shape) }
+    let overlapping = strides.0 < pool.0 || strides.1 < pool.1
+    let covered = tilesInput(g.rows) && tilesInput(g.cols)
+    let dx = [Float](unsafeUninitializedCapacity: x.count) { dxp, initialized in
+        x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { gp in
+                let (xb, gb, db) = (xp.baseAddress!, gp.baseAddress!, dxp.baseAddress!)
+                let image = h * w * c
+                parallelChunks(g.batch, minChunk: max(1, 16_384 / image)) { images in
+                    if !covered { (db + images.lowerBound * image).initialize(repeating: 0, count: images.count * image) }
+                    // Offsets of the current window's inputs, in row-major window order.
+                    let taps = UnsafeMutablePointer<Int>.allocate(capacity: pool.0 * pool.1)
+                    defer { taps.deallocate() }
+                    for n in images {
+                        for oy in 0..<oh {
+                            let ys = g.rows.window(oy)
+                            for ox in 0..<ow {
+                                let xs = g.cols.window(ox)
+                                var count = 0
+                                for iy in ys {
+                                    for ix in xs {
+                                        taps[count] = ((n * h + iy) * w + ix) * c
+                                        count += 1
                                     }
-                                    // += because overlapping windows (stride < pool) can share a winner.
-                                    let src = ((n * oh + oy) * ow + ox) * c
-                                    for ch in 0..<c { dxp[ap[ch]] += gp[src + ch] }
                                 }
+                                maxPoolWindowBackward(taps: taps, count: count, x: xb, dx: db,
+                                                      dy: gb + ((n * oh + oy) * ow + ox) * c, channels: c,
+                                                      accumulate: overlapping)
                             }
                         }
                     }
                 }
             }
         }
+        initialized = x.count
     }
     return Tensor(shape: x.shape, data: dx)
+}
+
+/// One window of max-pool backward, all channels: dy goes to the first maximum among the inputs at
+/// `taps` (offsets into x and dx, row-major window order); the other inputs get 0. With `accumulate`
+/// (overlapping windows) the values are added to dx, else they are stored. Eight channels at a
+/// time in registers; kept out of line so the optimiser sees small loops and emits SIMD
+/// compares and blends, not per-lane branches.
+@inline(never)
+private func maxPoolWindowBackward(
+    taps: UnsafePointer<Int>, count: Int, x: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+    dy: UnsafePointer<Float>, channels c: Int, accumulate: Bool
+) {
+    var ch = 0
+    while ch + 8 <= c {
+        // Positions as floats (exact), so value compares and position blends share a mask type.
+        var best = load8(x + taps[0] + ch), arg = SIMD8<Float>()
+        for k in 1..<count {
+            let v = load8(x + taps[k] + ch)
+            let greater = v .> best
+            best = best.replacing(with: v, where: greater)
+            arg = arg.replacing(with: SIMD8<Float>(repeating: Float(k)), where: greater)
+        }
+        let gradient = load8(dy + ch)
+        for k in 0..<count {
+            let d = dx + taps[k] + ch
+            let mine = SIMD8<Float>().replacing(with: gradient, where: arg .== SIMD8<Float>(repeating: Float(k)))
+            store8(accumulate ? load8(d) + mine : mine, d)
+        }
+        ch += 8
+    }
+    while ch < c {
+        var best = x[taps[0] + ch], arg = 0
+        for k in 1..<count where x[taps[k] + ch] > best { (best, arg) = (x[taps[k] + ch], k) }
+        for k in 0..<count {
+            let mine: Float = k == arg ? dy[ch] : 0
+            dx[taps[k] + ch] = accumulate ? dx[taps[k] + ch] + mine : mine
+        }
+        ch += 1
+    }
+}
+
+@inline(__always)
+private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+private func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// Whether the pooling windows along an axis cover every input exactly once (stride = pool and no
+/// input left over at the end), so a backward that writes each window's inputs needs no zeroing.
+private func tilesInput(_ a: AxisGeometry) -> Bool {
+    a.stride == a.kernel && a.window(a.output - 1).upperBound == a.input
 }
 
 /// AveragePooling2D backward: each output gradient is spread evenly over the real inputs of its
@@ -63,29 +116,34 @@ public func avgPool2dBackward(
     let (h, w, c) = (g.rows.input, g.cols.input, g.channels)
     let (oh, ow) = (g.rows.output, g.cols.output)
     precondition(dy.shape == [g.batch, oh, ow, c], "avg pool backward: dy is \(dy.shape), expected \([g.batch, oh, ow, c])")
-    var dx = [Float](repeating: 0, count: inputShape.reduce(1, *))
-    dy.data.withUnsafeBufferPointer { gp in
-        dx.withUnsafeMutableBufferPointer { dxp in
-            for n in 0..<g.batch {
-                for oy in 0..<oh {
-                    let y0 = max(0, oy * strides.0 - g.rows.padBefore)
-                    let y1 = min(h, oy * strides.0 - g.rows.padBefore + pool.0)
-                    for ox in 0..<ow {
-                        let x0 = max(0, ox * strides.1 - g.cols.padBefore)
-                        let x1 = min(w, ox * strides.1 - g.cols.padBefore + pool.1)
-                        // The same float reciprocal the forward multiplies by.
-                        let inv = 1 / Float((y1 - y0) * (x1 - x0))
-                        let src = gp.baseAddress! + ((n * oh + oy) * ow + ox) * c
-                        for iy in y0..<y1 {
-                            for ix in x0..<x1 {
-                                let dst = dxp.baseAddress! + ((n * h + iy) * w + ix) * c
-                                for ch in 0..<c { dst[ch] += src[ch] * inv }
+    let count = inputShape.reduce(1, *)
+    guard count > 0, dy.count > 0 else { return Tensor(zeros: inputShape) }
+    let dx = [Float](unsafeUninitializedCapacity: count) { dxp, initialized in
+        dy.data.withUnsafeBufferPointer { gp in
+            let (gb, db) = (gp.baseAddress!, dxp.baseAddress!)
+            let image = h * w * c
+            parallelChunks(g.batch, minChunk: max(1, 16_384 / image)) { images in
+                (db + images.lowerBound * image).initialize(repeating: 0, count: images.count * image)
+                for n in images {
+                    for oy in 0..<oh {
+                        let ys = g.rows.window(oy)
+                        for ox in 0..<ow {
+                            let xs = g.cols.window(ox)
+                            // The same float reciprocal the forward multiplies by.
+                            let inv = 1 / Float(ys.count * xs.count)
+                            let src = gb + ((n * oh + oy) * ow + ox) * c
+                            for iy in ys {
+                                for ix in xs {
+                                    let dst = db + ((n * h + iy) * w + ix) * c
+                                    for ch in 0..<c { dst[ch] += src[ch] * inv }
+                                }
                             }
                         }
                     }
                 }
             }
         }
+        initialized = count
     }
     return Tensor(shape: inputShape, data: dx)
 }

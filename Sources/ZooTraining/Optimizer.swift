@@ -43,49 +43,74 @@ public final class Optimizer {
     }
 
     /// Applies one update to every weight that has a gradient, then clears the gradients.
+    /// Weights and slots are updated in place, elementwise (so splitting large tensors over the
+    /// cores changes nothing), with each element's arithmetic exactly as Keras writes it.
     public func step(_ weights: [(path: String, weight: Weight)]) {
         iterations += 1
         let lr = learningRate
+        let kind = self.kind
+        let t = Float(iterations)
         for (path, w) in weights {
-            guard let g = w.gradient?.data else { continue }
-            var v = w.value.data
-            var s = slots[path] ?? []
+            guard let gradient = w.gradient else { continue }
+            w.gradient = nil
+            let count = w.count
+            precondition(gradient.count == count, "\(path): gradient of \(gradient.count) values for \(count) weights")
+            // Out of the dictionary, the slots are uniquely referenced and updated in place.
+            var s = slots.removeValue(forKey: path) ?? []
             switch kind {
-            case let .sgd(momentum, nesterov):
-                if momentum == 0 {
-                    for i in v.indices { v[i] -= g[i] * lr }
-                } else {
-                    if s.isEmpty { s = [[Float](repeating: 0, count: v.count)] }
-                    for i in v.indices {
-                        s[0][i] = s[0][i] * momentum - g[i] * lr
-                        v[i] += nesterov ? s[0][i] * momentum - g[i] * lr : s[0][i]
-                    }
-                }
-            case let .adam(beta1, beta2, epsilon):
-                if s.isEmpty { s = [[Float](repeating: 0, count: v.count), [Float](repeating: 0, count: v.count)] }
-                let t = Float(iterations)
-                let alpha = lr * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
-                for i in v.indices {
-                    s[0][i] += (g[i] - s[0][i]) * (1 - beta1)
-                    s[1][i] += (g[i] * g[i] - s[1][i]) * (1 - beta2)
-                    v[i] -= (s[0][i] * alpha) / (s[1][i].squareRoot() + epsilon)
-                }
-            case let .rmsprop(rho, momentum, epsilon):
-                if s.isEmpty { s = [[Float](repeating: 0, count: v.count), [Float](repeating: 0, count: v.count)] }
-                for i in v.indices {
-                    s[0][i] = rho * s[0][i] + (1 - rho) * g[i] * g[i]
-                    let increment = lr * g[i] / (s[0][i] + epsilon).squareRoot()
-                    if momentum > 0 {
-                        s[1][i] = momentum * s[1][i] + increment
-                        v[i] -= s[1][i]
-                    } else {
-                        v[i] -= increment
+            case let .sgd(momentum, _):
+                if momentum != 0 && s.isEmpty { s = [[Float](repeating: 0, count: count)] }
+            case .adam, .rmsprop:
+                if s.isEmpty { s = [[Float](repeating: 0, count: count), [Float](repeating: 0, count: count)] }
+            }
+            var s0 = s.count > 0 ? s[0] : [], s1 = s.count > 1 ? s[1] : []
+            s = []
+            gradient.data.withUnsafeBufferPointer { gp in
+                w.value.data.withUnsafeMutableBufferPointer { vp in
+                    s0.withUnsafeMutableBufferPointer { ap in
+                        s1.withUnsafeMutableBufferPointer { bp in
+                            guard let g = gp.baseAddress, let v = vp.baseAddress else { return }
+                            let (a, b) = (ap.baseAddress, bp.baseAddress)
+                            parallelChunks(count, minChunk: 1 << 15) { r in
+                                switch kind {
+                                case let .sgd(momentum, nesterov):
+                                    if momentum == 0 {
+                                        for i in r { v[i] -= g[i] * lr }
+                                    } else if let a {
+                                        for i in r {
+                                            a[i] = a[i] * momentum - g[i] * lr
+                                            v[i] += nesterov ? a[i] * momentum - g[i] * lr : a[i]
+                                        }
+                                    }
+                                case let .adam(beta1, beta2, epsilon):
+                                    guard let a, let b else { return }
+                                    let alpha = lr * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
+                                    let (c1, c2) = (1 - beta1, 1 - beta2)
+                                    for i in r {
+                                        a[i] += (g[i] - a[i]) * c1
+                                        b[i] += (g[i] * g[i] - b[i]) * c2
+                                        v[i] -= (a[i] * alpha) / (b[i].squareRoot() + epsilon)
+                                    }
+                                case let .rmsprop(rho, momentum, epsilon):
+                                    guard let a, let b else { return }
+                                    let c = 1 - rho
+                                    for i in r {
+                                        a[i] = rho * a[i] + c * g[i] * g[i]
+                                        let increment = lr * g[i] / (a[i] + epsilon).squareRoot()
+                                        if momentum > 0 {
+                                            b[i] = momentum * b[i] + increment
+                                            v[i] -= b[i]
+                                        } else {
+                                            v[i] -= increment
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
-            slots[path] = s
-            w.value = Tensor(shape: w.shape, data: v)
-            w.gradient = nil
+            slots[path] = s0.isEmpty ? [] : s1.isEmpty ? [s0] : [s0, s1]
         }
     }
 }

@@ -237,4 +237,139 @@ final class BackwardTests: XCTestCase {
         // Cropping is exact: the same floats, not merely close.
         XCTAssertEqual(zeroPad2dBackward(y, top: 1, bottom: 2, left: 0, right: 3), x)
     }
+
+    // The ReLU mask applied tile by tile inside the backward must equal masking dy first.
+    func testConvBackwardFusesReLUMask() {
+        var rng = SeededRandom(state: 41)
+        for t in Self.convCases {
+            let x = rng.tensor(t.x)
+            let kernel = rng.tensor([t.k.0, t.k.1, t.x[3], t.o])
+            let y = conv2dForward(x, kernel: kernel, bias: nil, strides: t.s, padding: t.p, relu: true)
+            let dy = rng.tensor(y.shape)
+            let fused = conv2dBackward(x, kernel: kernel, dy: dy, strides: t.s, padding: t.p, needInputGradient: true,
+                                       reluOutput: y)
+            let masked = conv2dBackward(x, kernel: kernel, dy: reluBackward(y: y, dy: dy), strides: t.s, padding: t.p,
+                                        needInputGradient: true)
+            let name = "\(t.x) k\(t.k) s\(t.s) \(t.p)"
+            XCTAssertEqual(fused.dx, masked.dx, "dx \(name)")
+            XCTAssertEqual(fused.dKernel, masked.dKernel, "dKernel \(name)")
+            XCTAssertEqual(fused.dBias, masked.dBias, "dBias \(name)")
+        }
+    }
+
+    // Big enough for the parallel path: 11 images in 8 parts of one or two images, each part with
+    // its own partial sums. Against the double-precision loops, and bit-identical run to run
+    // (the split and the summation order never depend on timing).
+    func testConvBackwardSplitsTheBatchDeterministically() {
+        var rng = SeededRandom(state: 43)
+        let x = rng.tensor([11, 20, 20, 5]), kernel = rng.tensor([3, 3, 5, 7])
+        let y = conv2dForward(x, kernel: kernel, bias: nil, padding: .valid, relu: true)
+        let dy = rng.tensor(y.shape)
+        XCTAssertGreaterThanOrEqual(y.count / 7 * 45 * 7, 1 << 20, "large enough to run in parallel")
+        let first = conv2dBackward(x, kernel: kernel, dy: dy, strides: (1, 1), padding: .valid, needInputGradient: true,
+                                   reluOutput: y)
+        let slow = conv2dBackwardNaive(x, kernel: kernel, dy: reluBackward(y: y, dy: dy), strides: (1, 1), padding: .valid)
+        assertGradient(first.dx!, slow.dx, tol: 1e-4, "dx")
+        assertGradient(first.dKernel, slow.dKernel, tol: 1e-4, "dKernel")
+        assertGradient(vector(first.dBias), vector(slow.dBias), tol: 1e-4, "dBias")
+        for _ in 0..<3 {
+            let again = conv2dBackward(x, kernel: kernel, dy: dy, strides: (1, 1), padding: .valid, needInputGradient: true,
+                                       reluOutput: y)
+            XCTAssertEqual(again.dx, first.dx)
+            XCTAssertEqual(again.dKernel, first.dKernel)
+            XCTAssertEqual(again.dBias, first.dBias)
+        }
+        let without = conv2dBackward(x, kernel: kernel, dy: dy, strides: (1, 1), padding: .valid, needInputGradient: false,
+                                     reluOutput: y)
+        XCTAssertNil(without.dx)
+        XCTAssertEqual(without.dKernel, first.dKernel)
+        XCTAssertEqual(without.dBias, first.dBias)
+    }
+
+    // 19 channels: two 8-channel SIMD blocks and 3 left over; random values with many ties
+    // (a few distinct levels). Against the scalar loops the kernels replaced, exactly: the same
+    // winners, and overlapping windows add in the same order.
+    func testPoolingBackwardMatchesScalarReference() {
+        var rng = SeededRandom(state: 47)
+        let cases: [PoolCase] = Self.poolCases.map { ([$0.x[0], $0.x[1], $0.x[2], 19], $0.pool, $0.s, $0.p) }
+            + [([3, 24, 24, 64], (2, 2), (2, 2), .valid), ([2, 9, 9, 16], (3, 3), (1, 1), .same)]
+        for t in cases {
+            let x = Tensor(shape: t.x, data: rng.tensor(t.x).data.map { ($0 * 3).rounded() })
+            let dy = rng.tensor(maxPool2dForward(x, pool: t.pool, strides: t.s, padding: t.p).shape)
+            let name = "\(t.x) pool\(t.pool) s\(t.s) \(t.p)"
+            XCTAssertEqual(maxPool2dBackward(x, dy: dy, pool: t.pool, strides: t.s, padding: t.p),
+                           scalarPoolBackward(x, dy: dy, pool: t.pool, strides: t.s, padding: t.p, average: false), "max \(name)")
+            XCTAssertEqual(avgPool2dBackward(dy, inputShape: x.shape, pool: t.pool, strides: t.s, padding: t.p),
+                           scalarPoolBackward(x, dy: dy, pool: t.pool, strides: t.s, padding: t.p, average: true), "avg \(name)")
+        }
+    }
+
+    func testWindowIsClampedToTheInput() {
+        // same, 5 inputs, pool 2, stride 2: pad 0 before, 1 after.
+        let a = AxisGeometry(input: 5, kernel: 2, stride: 2, padding: .same)
+        XCTAssertEqual((0..<a.output).map(a.window), [0..<2, 2..<4, 4..<5])
+        // same, 7 inputs, pool 3, stride 2: pad 1 and 1.
+        let b = AxisGeometry(input: 7, kernel: 3, stride: 2, padding: .same)
+        XCTAssertEqual((0..<b.output).map(b.window), [0..<2, 1..<4, 3..<6, 5..<7])
+        let c = AxisGeometry(input: 5, kernel: 2, stride: 2, padding: .valid)
+        XCTAssertEqual((0..<c.output).map(c.window), [0..<2, 2..<4])
+    }
+
+    func testDenseBackwardSkipsInputGradientWhenNotAsked() {
+        var rng = SeededRandom(state: 53)
+        let x = rng.tensor([130, 300]), kernel = rng.tensor([300, 70]), dy = rng.tensor([130, 70])
+        let with = denseBackward(x, kernel: kernel, dy: dy)
+        let without = denseBackward(x, kernel: kernel, dy: dy, needInputGradient: false)
+        XCTAssertNil(without.dx)
+        XCTAssertEqual(with.dKernel, without.dKernel)
+        XCTAssertEqual(with.dBias, without.dBias)
+        // Against the double loops (the GEMMs are split over the cores at this size).
+        var dx = [Double](repeating: 0, count: 130 * 300), dk = [Double](repeating: 0, count: 300 * 70)
+        for n in 0..<130 {
+            for i in 0..<300 {
+                for o in 0..<70 {
+                    dx[n * 300 + i] += Double(dy.data[n * 70 + o]) * Double(kernel.data[i * 70 + o])
+                    dk[i * 70 + o] += Double(x.data[n * 300 + i]) * Double(dy.data[n * 70 + o])
+                }
+            }
+        }
+        assertGradient(with.dx, Tensor(shape: x.shape, data: dx.map(Float.init)), tol: 1e-4, "dense dx")
+        assertGradient(with.dKernel, Tensor(shape: kernel.shape, data: dk.map(Float.init)), tol: 1e-4, "dense dKernel")
+    }
+}
+
+/// The pooling backward as it was first written (one channel at a time, scattering into a zeroed
+/// dx): the reference the vectorised kernels must reproduce exactly.
+private func scalarPoolBackward(
+    _ x: Tensor, dy: Tensor, pool: (Int, Int), strides: (Int, Int), padding: Padding, average: Bool
+) -> Tensor {
+    let g = WindowGeometry(input: x.shape, kernel: pool, strides: strides, padding: padding)
+    let (h, w, c) = (g.rows.input, g.cols.input, g.channels)
+    let (oh, ow) = (g.rows.output, g.cols.output)
+    var dx = [Float](repeating: 0, count: x.count)
+    for n in 0..<g.batch {
+        for oy in 0..<oh {
+            let y0 = max(0, oy * strides.0 - g.rows.padBefore), y1 = min(h, oy * strides.0 - g.rows.padBefore + pool.0)
+            for ox in 0..<ow {
+                let x0 = max(0, ox * strides.1 - g.cols.padBefore), x1 = min(w, ox * strides.1 - g.cols.padBefore + pool.1)
+                let src = ((n * oh + oy) * ow + ox) * c
+                for ch in 0..<c {
+                    if average {
+                        let inv = 1 / Float((y1 - y0) * (x1 - x0))
+                        for iy in y0..<y1 { for ix in x0..<x1 { dx[((n * h + iy) * w + ix) * c + ch] += dy.data[src + ch] * inv } }
+                    } else {
+                        var best = x.data[((n * h + y0) * w + x0) * c + ch], arg = ((n * h + y0) * w + x0) * c + ch
+                        for iy in y0..<y1 {
+                            for ix in x0..<x1 where x.data[((n * h + iy) * w + ix) * c + ch] > best {
+                                best = x.data[((n * h + iy) * w + ix) * c + ch]
+                                arg = ((n * h + iy) * w + ix) * c + ch
+                            }
+                        }
+                        dx[arg] += dy.data[src + ch]
+                    }
+                }
+            }
+        }
+    }
+    return Tensor(shape: x.shape, data: dx)
 }

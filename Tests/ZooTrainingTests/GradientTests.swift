@@ -106,6 +106,19 @@ final class GradientTests: XCTestCase {
         XCTAssertEqual(d.forward([x], training: false).data, x.data)
     }
 
+    /// The fast mask (both cores, jumping ahead in the SplitMix64 stream) is exactly what drawing
+    /// `Float.random(in: 0..<1)` from the layer's `SeededGenerator` one value at a time gives, and
+    /// leaves the generator where those draws would.
+    func testDropoutMaskIsTheSeededStream() {
+        for (count, rate) in [(0, Float(0.5)), (7, 0.25), (200_003, 0.3), (150_000, 0.5)] {
+            var slow = SeededGenerator(seed: 77), fast = SeededGenerator(seed: 77)
+            let scale = 1 / (1 - rate)
+            let expected = (0..<count).map { _ in Float.random(in: 0..<1, using: &slow) < rate ? 0 : scale }
+            XCTAssertEqual(dropoutMask(count: count, rate: rate, state: &fast.state), expected, "\(count) at \(rate)")
+            XCTAssertEqual(fast.state, slow.state)
+        }
+    }
+
     func testFrozenLayersGetNoGradient() throws {
         let m = Model(name: "f")
         var x = try m.input("in", shape: [3])
