@@ -15,7 +15,8 @@ Keras and PyTorch keep the caller's environment except thread counts (OMP/MKL/OP
 
 Rows (--only):
   sgemm     cblas_sgemm GFLOP/s, square 2048-4096, best of 3, on 1 and --threads threads
-  forward   VGG16/ResNet50 without top, 32/48 px (batch 64, >= 5 s) and 224 px (batch 64, 3 batches)
+  forward   VGG16/ResNet50 without top, 32/48 px (batch 64, 3 warm-up batches, >= 5 s) and 224 px
+            (batch 64, 2 warm-up batches, 3 timed batches)
   features  VGG16 @32 avg-pool features of 10,000 digits, preprocessing included
   head      Dense(256)+Dropout(0.5)+Dense(10) on 60,000 x 512 features, Adam, batch 128
   train     mlp and cnn from scratch on 60,000 digits, batch 128
@@ -50,7 +51,7 @@ LABEL = {"zoo": "zoo", "keras": "Keras", "pytorch": "PyTorch"}
 GROUPS = ("sgemm", "forward", "features", "head", "train")
 
 FULL = dict(sgemm_sizes="2048,3072,4096", sgemm_reps=3, batch=64, seconds=5.0, warmup=3, batch_224=64,
-            batches_224=3, warmup_224=1, feature_digits=10000, head_rows=60000, head_epochs=3,
+            batches_224=3, warmup_224=2, feature_digits=10000, head_rows=60000, head_epochs=3,
             train_rows=60000, mlp_epochs=2, cnn_epochs=1)
 QUICK = dict(sgemm_sizes="512,1024", sgemm_reps=1, batch=8, seconds=0.5, warmup=1, batch_224=2,
              batches_224=1, warmup_224=1, feature_digits=256, head_rows=2000, head_epochs=2,
@@ -191,6 +192,17 @@ def tiled_dataset(train, test):
         write_idx(os.path.join(tmp, f"{prefix}-labels-idx1-ubyte"), (labels * reps)[:count], (count,))
     os.rename(tmp, directory)
     return directory
+
+
+def digit_count(data, prefix):
+    """How many digits a split of an IDX directory holds (from its header); None if unknown."""
+    for name in (f"{prefix}-labels-idx1-ubyte.gz", f"{prefix}-labels-idx1-ubyte",
+                 f"{prefix}-labels.idx1-ubyte.gz", f"{prefix}-labels.idx1-ubyte"):
+        path = os.path.join(data, name)
+        if os.path.isfile(path):
+            with (gzip.open if name.endswith(".gz") else open)(path, "rb") as f:
+                return struct.unpack(">I", f.read(8)[4:8])[0]
+    return None
 
 
 def head_dataset(data):
@@ -661,8 +673,8 @@ def markdown(meta, results, targets):
                    f"{r0['batch']}, {r0['rows']:,} digits per epoch, no validation; the fastest epoch "
                    f"({epochs_note}). mlp: Dense "
                    "512, 256, 10; cnn: Conv 32 3x3, Conv 64 3x3, MaxPool 2, Dropout 0.25, Dense 128, Dropout 0.5, "
-                   "Dense 10 (Sources/ZooModels/ScratchModels.swift). PyTorch uses contiguous (NCHW) tensors: "
-                   "channels_last trained the cnn about 4x slower here.",
+                   "Dense 10 (Sources/ZooModels/ScratchModels.swift). PyTorch uses contiguous (NCHW) tensors "
+                   "(channels_last trained the cnn about 4x slower in a trial on this machine).",
                    results["train"], "train", lambda r: f"{r['model']}, {r['rows']:,} digits", "(s)")
 
     if targets:
@@ -671,6 +683,25 @@ def markdown(meta, results, targets):
         met = sum(t["verdict"] == "met" for t in targets)
         out += ["", f"{met} of {sum(t['verdict'] != 'n/a' for t in targets)} measured targets met."]
         out.append("")
+    out += ["## How the numbers are made comparable", "",
+            "- Same machine, same run, same thread count, one process per measurement, run one after another "
+            "(zoo, then Keras, then PyTorch for each row). Load averages before each process are in the JSON.",
+            "- Each framework in its best configuration (above); every variant's number is in the JSON.",
+            "- Same work: the PyTorch networks are Keras's (parameter counts and outputs checked against Keras "
+            "each run); random weights everywhere (speed does not depend on their values); forward inputs of "
+            "the same shape and range; GFLOP/s from one nominal count for all.",
+            "- Not timed anywhere: process start, imports, model construction, warm-up batches (Keras traces "
+            "its tf.function on the first one). Training rows report the fastest epoch, which leaves out "
+            "Keras's first-epoch tracing and PyTorch's first-step initialisation.",
+            "- What differs by design: zoo folds BatchNormalization into the convolutions for inference "
+            "(TensorFlow's graph optimiser also fuses; PyTorch eager does not); zoo's feature time includes "
+            "writing the HDF5 file, the others only gather a NumPy array; zoo's head trains on its real cached "
+            "features, Keras and PyTorch on random ones of the same shape.",
+            "- Peak RSS is the whole process: it includes each runtime's libraries (TensorFlow about 0.6 GB before "
+            "any model; this PyTorch is the PyPI CUDA build, whose libraries are mapped but unused).",
+            "- Noise: on a machine shared with other work every number moves by up to ~1.4x, and PyTorch's "
+            "OpenMP threads suffer most (2 threads ran 3x slower than 1 in a trial on a loaded machine). Only "
+            "a run on a quiet machine is a benchmark.", ""]
     failed = [j for j in meta["jobs"] if "error" in j or "warning" in j]
     if failed:
         out += ["## Failed or flagged measurements", ""]
@@ -722,6 +753,12 @@ def main(argv=None):
     else:
         data = tiled_dataset(60000, 10000)
         data_note = "the built-in 5,000-digit sample tiled to 60,000 + 10,000 digits (uncompressed IDX)"
+    # Every framework gets the same rows: no more than the data holds.
+    for key, prefix in (("head_rows", "train"), ("train_rows", "train"), ("feature_digits", "t10k")):
+        available = digit_count(data, prefix) if os.path.isdir(data) else None
+        if available is not None and available < cfg[key]:
+            note(f"{data}: {available} {prefix} digits, so {key} = {available} instead of {cfg[key]}")
+            cfg[key] = available
     pin = (os.cpu_count() or 1) > args.threads and shutil.which("taskset") is not None
     runner = Runner(args.threads, args.timeout, os.path.join(WORK, "logs"), pin)
     load_start = os.getloadavg()[0]
