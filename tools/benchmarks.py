@@ -49,6 +49,7 @@ BLAS_ENV_DROPPED = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 FRAMEWORKS = ("zoo", "keras", "pytorch")
 LABEL = {"zoo": "zoo", "keras": "Keras", "pytorch": "PyTorch"}
 GROUPS = ("sgemm", "forward", "features", "head", "train")
+BUSY_SHARE = 0.1  # flag measurements during which other processes used more than this share of the CPUs
 
 FULL = dict(sgemm_sizes="2048,3072,4096", sgemm_reps=3, batch=64, seconds=5.0, warmup=3, batch_224=64,
             batches_224=3, warmup_224=2, feature_digits=10000, head_rows=60000, head_epochs=3,
@@ -82,14 +83,16 @@ class Runner:
         env["TF_CPP_MIN_LOG_LEVEL"] = "3"
         return env
 
-    def run(self, name, framework, cmd, parse="json"):
-        """Returns the job record; record["result"] is the parsed stdout (None on failure)."""
+    def run(self, name, framework, cmd, measurement=True):
+        """Returns the job record; record["result"] is the parsed stdout (None on failure).
+        measurement=False: a preparation or check, never flagged for a busy machine."""
         if self.pin:
             cmd = ["taskset", "-c", f"0-{self.threads - 1}"] + cmd
         log_path = os.path.join(self.log_dir, name.replace("/", "_") + ".log")
         note(f"{name}: {' '.join(shlex.quote(c) for c in cmd)}")
         load = os.getloadavg()[0]
         with tempfile.TemporaryFile() as out, open(log_path, "wb") as err:
+            busy0 = cpu_busy_seconds()
             t0 = time.perf_counter()
             p = subprocess.Popen(cmd, stdout=out, stderr=err, env=self.env(framework), cwd=ROOT,
                                  start_new_session=True)
@@ -100,11 +103,20 @@ class Runner:
             timer.cancel()
             p.returncode = os.waitstatus_to_exitcode(status)
             wall = time.perf_counter() - t0
+            busy1 = cpu_busy_seconds()
             out.seek(0)
             stdout = out.read().decode(errors="replace")
         job = {"name": name, "framework": framework, "command": cmd, "status": p.returncode,
                "wall_seconds": round(wall, 3), "peak_rss_mb": round(usage.ru_maxrss * 1024 / 1e6, 1),
                "load_average_before": round(load, 2), "log": os.path.relpath(log_path, ROOT), "result": None}
+        # CPU time other processes took while this one ran, as a share of all CPUs: the noise.
+        # (/proc/stat counts in ticks of 10 ms: too coarse for processes shorter than 2 s.)
+        if measurement and busy0 is not None and busy1 is not None and wall >= 2:
+            own = usage.ru_utime + usage.ru_stime
+            job["other_cpu_share"] = round(max(0.0, busy1 - busy0 - own) / (wall * (os.cpu_count() or 1)), 3)
+            if job["other_cpu_share"] > BUSY_SHARE:
+                job["warning"] = (f"machine busy: other processes used {100 * job['other_cpu_share']:.0f}% of the "
+                                  "CPUs during this measurement")
         if killed:
             job["error"] = f"killed after the {self.timeout} s timeout"
         elif p.returncode != 0:
@@ -122,6 +134,17 @@ class Runner:
             note(f"{name}: done in {wall:.1f} s, peak RSS {job['peak_rss_mb']:.0f} MB")
         self.jobs.append(job)
         return job
+
+
+def cpu_busy_seconds():
+    """CPU seconds all processes have used since boot (every CPU; steal counts as busy), from /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def parse_output(stdout):
@@ -278,7 +301,7 @@ def cell(job, value_key, variant=True):
     if "error" in job:
         return {"error": job["error"], "log": job["log"]}
     return {"value": r.get(value_key), "rss_mb": job["peak_rss_mb"], "variant": r.get("variant") if variant else None,
-            "job": job["name"]}
+            "job": job["name"], "busy": (job.get("other_cpu_share") or 0) > BUSY_SHARE}
 
 
 def with_variants(c, jobs, key):
@@ -318,7 +341,7 @@ def run_forward(runner, args, cfg, zoo, python, model, size):
         row["cells"]["zoo"] = cell(job, "images_per_second")
     if gflop is None:  # the nominal work per image, from zoo's own count
         job = runner.run(f"{name}/zoo-gflop", "zoo", [zoo, "bench", model, "--size", str(size), "--batch-size", "1",
-                                                        "--warmup", "0", "--batches", "1", "--json"])
+                                                        "--warmup", "0", "--batches", "1", "--json"], measurement=False)
         gflop = (job.get("result") or {}).get("gflopPerImage")
     row["gflop_per_image"] = gflop
     if "keras" in args.frameworks:
@@ -388,15 +411,17 @@ def run_head(runner, args, cfg, zoo, python, data):
                   "--cache-dir", os.path.join(WORK, "feature-cache"), "--json"]
         # Untimed: fills the feature cache (the backbone over every digit once; kept for later runs).
         warm = runner.run("head/zoo-fill-feature-cache", "zoo",
-                          common + ["--epochs", "1", "--output", os.path.join(WORK, "tmp", "head-warm.h5")])
+                          common + ["--epochs", "1", "--output", os.path.join(WORK, "tmp", "head-warm.h5")],
+                          measurement=False)
         job = runner.run("head/zoo", "zoo", common + ["--epochs", str(epochs),
                                                      "--output", os.path.join(WORK, "tmp", "head.h5")])
         r = epochs_of(job, zoo_history=True).get("result")
         if r:
             r["variant"] = "zoo finetune, cached features"
             if r.get("cacheHits") != 2:
-                job["warning"] = (f"features were not all from the cache (hits {r.get('cacheHits')}): epoch "
-                                  "times are unaffected, but the peak RSS includes the backbone")
+                job["warning"] = "; ".join(x for x in (job.get("warning"), (
+                    f"features were not all from the cache (hits {r.get('cacheHits')}): epoch times are "
+                    "unaffected, but the peak RSS includes the backbone")) if x)
         row["cache_fill_seconds"] = warm["wall_seconds"]
         row["cache_was_warm"] = (warm.get("result") or {}).get("cacheHits") == 2
         row["cells"]["zoo"] = cell(job, "seconds")
@@ -534,7 +559,7 @@ def show(row, fw, digits=None):
     text = fmt(c.get("value"), digits)
     if c.get("variant") and len(c.get("variants", {})) > 1:
         text += f" ({c['variant']})"
-    return text
+    return text + ("*" if c.get("busy") else "")
 
 
 def ratio_text(row, fw, higher):
@@ -549,6 +574,16 @@ def rss_text(row):
 def targets_for(targets, label):
     picked = [f"{t['short']}: {t['verdict']}" for t in targets if t["row"] == label]
     return "; ".join(picked) or "–"
+
+
+def busy_summary(jobs):
+    shares = sorted(j["other_cpu_share"] for j in jobs if j.get("other_cpu_share") is not None)
+    if not shares:
+        return "CPU use of other processes unknown"
+    busy = sum(x > BUSY_SHARE for x in shares)
+    return (f"other processes used {100 * shares[len(shares) // 2]:.0f}% (median) and up to {100 * shares[-1]:.0f}% "
+            f"of the CPUs during the measurements of 2 s or more; {busy} of {len(shares)} above "
+            f"{100 * BUSY_SHARE:.0f}% (flagged below)")
 
 
 def torch_check(meta):
@@ -592,9 +627,13 @@ def markdown(meta, results, targets):
             f"| environment | zoo and the sgemm peak run with {' and '.join(BLAS_ENV_DROPPED)} removed "
             f"(here: {meta['env_dropped'] or 'not set'}); Keras and PyTorch keep the caller's environment |",
             f"| data | {s['data_note']} |",
-            f"| load | load average {meta['load_start']:.2f} at the start, {meta['load_end']:.2f} at the end |",
+            f"| load | {busy_summary(meta['jobs'])}; load average {meta['load_start']:.2f} at the start, "
+            f"{meta['load_end']:.2f} at the end |",
             "", "Each measurement runs in its own process, one after another; **peak RSS** is that process's "
-            "ru_maxrss. Ratios are speed ratios (above 1: zoo faster). Each framework's best configuration "
+            "ru_maxrss; a value marked * was measured while other processes used more than "
+            f"{100 * BUSY_SHARE:.0f}% of the CPUs (from /proc/stat, minus the process's own CPU time). "
+            "Ratios are speed ratios (above 1: zoo faster). "
+            "Each framework's best configuration "
             "counts, named in brackets when there was a choice: Keras forward `function` (model called in a "
             "tf.function) or `predict` (model.predict); Keras training `keras3` or `tf_keras` (model.fit); "
             "PyTorch forward and features `channels_last` or `contiguous` (NCHW), eval mode, "
@@ -707,7 +746,8 @@ def markdown(meta, results, targets):
     failed = [j for j in meta["jobs"] if "error" in j or "warning" in j]
     if failed:
         out += ["## Failed or flagged measurements", ""]
-        out += [f"- `{j['name']}`: {j.get('error') or j['warning']} (log `{j['log']}`)" for j in failed]
+        out += [f"- `{j['name']}`: {'; '.join(x for x in (j.get('error'), j.get('warning')) if x)} (log `{j['log']}`)"
+                for j in failed]
         out.append("")
     return "\n".join(out)
 
@@ -744,6 +784,8 @@ def main(argv=None):
     args.keras_variants = [k for k in args.keras_variants.split(",") if k]
     if unknown or set(args.frameworks) - set(FRAMEWORKS) or set(args.keras_variants) - {"keras3", "tf_keras"}:
         ap.error("unknown row group, framework or Keras variant")
+    if any(isinstance(v, (int, float)) and v <= 0 for v in cfg.values()) or args.threads <= 0:
+        ap.error("sizes, counts, seconds and --threads must be positive")
     json_path = args.json_output or os.path.join(os.path.dirname(os.path.abspath(args.output)), "benchmarks.json")
     os.makedirs(os.path.join(WORK, "tmp"), exist_ok=True)
 
@@ -772,7 +814,7 @@ def main(argv=None):
     sgemm_peak = sg["peak"].get(str(args.threads)) if sg else None
     # The hand-written PyTorch networks: Keras's parameter counts, and Keras's outputs on the same weights.
     check = runner.run("pytorch-check", "pytorch", [args.python, os.path.join(TOOLS, "bench_torch.py"), "check",
-                                                     "--keras", "--threads", str(args.threads)]) \
+                                                     "--keras", "--threads", str(args.threads)], measurement=False) \
         if "pytorch" in args.frameworks else None
     if "forward" in groups:
         results["forward"] = [run_forward(runner, args, cfg, zoo, args.python, model, int(size))
