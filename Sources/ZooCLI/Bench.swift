@@ -12,8 +12,14 @@ struct Bench: ParsableCommand {
     @Option(help: "Images per forward pass.")
     var batchSize: Int = 64
 
-    @Option(help: "Measure for at least this many seconds, after one warm-up batch.")
+    @Option(help: "Untimed batches before the measurement.")
+    var warmup: Int = 1
+
+    @Option(help: "Measure for at least this many seconds, after the warm-up.")
     var seconds: Double = 5
+
+    @Option(help: "Time exactly N batches after the warm-up, instead of --seconds (for large inputs).")
+    var batches: Int?
 
     @Option(help: "OpenBLAS threads (default: all cores).")
     var threads: Int?
@@ -34,6 +40,16 @@ struct Bench: ParsableCommand {
         let gflopsPerSecond: Double
         let gflopPerImage: Double
         let batches: Int
+        let seconds: Double
+        /// Peak resident set size of the whole process (getrusage ru_maxrss), after the measurement.
+        let peakRSSMegabytes: Double
+    }
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        if let batches, batches <= 0 { throw ValidationError("--batches must be positive") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be >= 0") }
+        if let threads, threads <= 0 { throw ValidationError("--threads must be positive") }
     }
 
     func run() throws {
@@ -46,28 +62,37 @@ struct Bench: ParsableCommand {
         let n = batchSize * shape.reduce(1, *)
         let x = Tensor(shape: [batchSize] + shape,
                        data: (0..<n).map { _ in Float.random(in: -120...140, using: &rng) })
-        _ = model(x)
-        var batches = 0
+        for _ in 0..<warmup { _ = model(x) }
+        var done = 0
         var layerSeconds: [String: Double] = [:]
         let start = Date()
-        while batches == 0 || Date().timeIntervalSince(start) < seconds {
+        while done < (batches ?? 1) || (batches == nil && Date().timeIntervalSince(start) < seconds) {
             _ = model.forward(x, training: false, observe: profile ? { layerSeconds[$0, default: 0] += $1 } : nil)
-            batches += 1
+            done += 1
         }
         let elapsed = Date().timeIntervalSince(start)
-        let ips = Double(batches * batchSize) / elapsed
+        let ips = Double(done * batchSize) / elapsed
         let gflop = Double(model.flopsPerImage) / 1e9
-        let r = Result(model: architecture.model, size: architecture.size, batch: batchSize, threads: blasThreads(),
-                       imagesPerSecond: ips, gflopsPerSecond: ips * gflop, gflopPerImage: gflop, batches: batches)
+        let r = Result(model: architecture.model, size: shape[0], batch: batchSize, threads: blasThreads(),
+                       imagesPerSecond: ips, gflopsPerSecond: ips * gflop, gflopPerImage: gflop, batches: done,
+                       seconds: elapsed, peakRSSMegabytes: peakRSSMegabytes())
         if json { return try printJSON(r) }
         if profile {
             let total = layerSeconds.values.reduce(0, +)
             for node in model.nodes where layerSeconds[node.layer.name, default: 0] > 0.005 * total {
                 let t = layerSeconds[node.layer.name]!
-                print(String(format: "  %-24@ %8.2f ms/batch  %5.1f%%", node.layer.name, 1000 * t / Double(batches), 100 * t / total))
+                print(String(format: "  %-24@ %8.2f ms/batch  %5.1f%%", node.layer.name, 1000 * t / Double(done), 100 * t / total))
             }
         }
-        print(String(format: "%@ %dx%d batch %d, %d threads: %.1f images/s, %.1f GFLOP/s (%.3f GFLOP/image, %d batches)",
-                     r.model, r.size, r.size, r.batch, r.threads, r.imagesPerSecond, r.gflopsPerSecond, r.gflopPerImage, batches))
+        print(String(format: "%@ %dx%d batch %d, %d threads: %.1f images/s, %.1f GFLOP/s (%.3f GFLOP/image, %d batches in %.1f s), peak RSS %.0f MB",
+                     r.model, r.size, r.size, r.batch, r.threads, r.imagesPerSecond, r.gflopsPerSecond, r.gflopPerImage, done,
+                     elapsed, r.peakRSSMegabytes))
     }
+}
+
+/// Peak resident set size of this process so far, in MB (10^6 bytes); Linux reports ru_maxrss in KiB.
+func peakRSSMegabytes() -> Double {
+    var usage = rusage()
+    guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+    return Double(usage.ru_maxrss) * 1024 / 1e6
 }

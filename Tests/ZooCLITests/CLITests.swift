@@ -128,6 +128,22 @@ final class CLITests: XCTestCase {
         }
     }
 
+    func testBenchTimesFixedBatchesAndReportsPeakRSS() throws {
+        // The cnn (28x28x1) keeps this fast in a debug build; --batches makes the count exact.
+        let r = try zoo("bench", "cnn", "--batch-size", "2", "--warmup", "0", "--batches", "3", "--threads", "1", "--json")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(json?["batches"] as? Int, 3)
+        XCTAssertEqual(json?["size"] as? Int, 28)
+        XCTAssertEqual(json?["threads"] as? Int, 1)
+        XCTAssertGreaterThan(json?["peakRSSMegabytes"] as? Double ?? 0, 1)
+        XCTAssertGreaterThan(json?["imagesPerSecond"] as? Double ?? 0, 0)
+        let text = try zoo("bench", "cnn", "--batch-size", "2", "--batches", "1")
+        XCTAssertTrue(text.stdout.contains("1 batches in"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("peak RSS"), text.stdout)
+        XCTAssertEqual(try zoo("bench", "cnn", "--batches", "0").status, 64)
+    }
+
     func testHelpExplainsEveryFlag() throws {
         for command in ["inspect", "summary", "load", "forward", "bench", "catalogue"] {
             let r = try zoo("help", command)
