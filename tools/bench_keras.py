@@ -37,6 +37,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_timing import timed  # noqa: E402
 from train_keras import build_model, load_split  # noqa: E402
 
 import tensorflow as tf  # noqa: E402
@@ -56,17 +57,6 @@ def keras_module(name):
         return tf_keras
     import keras
     return keras
-
-
-def timed(step, seconds, batches):
-    """Calls step() `batches` times, or until `seconds` have passed (at least once); (calls, elapsed)."""
-    calls, t0 = 0, time.perf_counter()
-    while True:
-        step()
-        calls += 1
-        elapsed = time.perf_counter() - t0
-        if (batches is not None and calls >= batches) or (batches is None and elapsed >= seconds):
-            return calls, elapsed
 
 
 def forward(args, name):

@@ -36,6 +36,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_timing import timed  # noqa: E402
 from train_keras import load_split  # noqa: E402  (IDX/npz reader shared with the Keras side)
 
 import torch  # noqa: E402
@@ -193,18 +194,6 @@ def compare_with_keras(size=32, seed=0):
 
 # ---------------------------------------------------------------- tasks
 
-def timed_loop(step, batch, seconds, batches):
-    """Runs step() (one warm-up call already done) for `batches` calls, or for at least `seconds`
-    (and at least one call); returns (calls, elapsed)."""
-    calls, t0 = 0, time.perf_counter()
-    while True:
-        step()
-        calls += 1
-        elapsed = time.perf_counter() - t0
-        if (batches is not None and calls >= batches) or (batches is None and elapsed >= seconds):
-            return calls, elapsed
-
-
 def task_forward(args):
     model = backbone(args.model, layout=args.layout)
     x = torch.empty(args.batch, 3, args.size, args.size).uniform_(-120, 140, generator=torch.Generator().manual_seed(2))
@@ -213,7 +202,7 @@ def task_forward(args):
     with torch.inference_mode():
         for _ in range(args.warmup):
             model(x)
-        calls, elapsed = timed_loop(lambda: model(x), args.batch, args.seconds, args.batches)
+        calls, elapsed = timed(lambda: model(x), args.seconds, args.batches)
     return {"model": args.model, "size": args.size, "batch": args.batch, "batches": calls, "seconds": elapsed,
             "images_per_second": calls * args.batch / elapsed, "variant": args.layout}
 

@@ -8,7 +8,7 @@ every 10% turned into a predicted finish time, with its error against the real f
 share of the real run time. `--full` adds the whole 60,000-digit training split.
 
     tools/scale_check.py [--zoo .build/release/zoo] [--model resnet50] [--size 224]
-                         [--counts 500,1000,2000] [--full] [--json out.json]
+                         [--counts 1000,2000,4000] [--full] [--json out.json]
 
 Data: Debian's Fashion-MNIST (60,000 28x28 digits in IDX, as MNIST) when installed, else the
 built-in sample tiled to 60,000 (the timing and memory do not depend on the pixels).
@@ -47,7 +47,7 @@ def run(zoo, model, size, data, count, batch):
     etas = []
     for line in proc.stderr:  # not a TTY: zoo prints one line per 10%
         m = ETA.search(line)
-        if m:
+        if m and m.group(1) != "100":
             now = time.monotonic() - start
             etas.append((int(m.group(1)), now, now + seconds(*m.groups()[1:])))
     _, status, usage = os.wait4(proc.pid, 0)
@@ -69,7 +69,8 @@ def main():
     p.add_argument("--model", default="resnet50")
     p.add_argument("--size", type=int, default=224)
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--counts", default="500,1000,2000")
+    # Runs of a minute or more: the ETA is printed in whole seconds.
+    p.add_argument("--counts", default="1000,2000,4000")
     p.add_argument("--full", action="store_true", help="also run all 60,000 training digits")
     p.add_argument("--data", help=f"MNIST-format directory (default: {FASHION} if installed, else the sample tiled)")
     p.add_argument("--json", help="write the results here too")
