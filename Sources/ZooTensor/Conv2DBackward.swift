@@ -72,9 +72,6 @@ func conv2dBackward(
                                         let images = (g.batch * p / parts)..<(g.batch * (p + 1) / parts)
                                         let dKp = p == 0 ? dkp.baseAddress! : pkp.baseAddress! + (p - 1) * k * cout
                                         let dBp = pbp.baseAddress! + p * cout
-                                        if let dxb, !direct {
-                                            (dxb + images.lowerBound * image).initialize(repeating: 0, count: images.count * image)
-                                        }
                                         let first = images.lowerBound * perImage, end = images.upperBound * perImage
                                         guard end > first else { return }
                                         let tiles = (end - first + tileCap - 1) / tileCap
@@ -82,23 +79,24 @@ func conv2dBackward(
                                         let columns = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: tileRows * k)
                                         let masked = yb == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: tileRows * cout)
                                         defer { columns?.deallocate(); masked?.deallocate() }
+                                        // dx is zeroed an image at a time just before col2im first adds to it,
+                                        // so the zeros are still in cache.
+                                        var zeroed = images.lowerBound
                                         var m0 = first
                                         while m0 < end {
                                             let rows = min(tileRows, end - m0)
-                                            // dz: dy, or dy where the ReLU output is positive.
+                                            // dz: dy, or dy where the ReLU output is positive; dBias sums it in
+                                            // double (over a batch of 112x112 maps a float sum drifts).
                                             var dz = UnsafePointer(gb + m0 * cout)
                                             if let masked, let yb {
-                                                let (src, y) = (gb + m0 * cout, yb + m0 * cout)
-                                                for i in 0..<(rows * cout) {
-                                                    let (yi, gi) = (y[i], src[i])
-                                                    masked[i] = yi <= 0 ? 0 : gi
-                                                }
+                                                maskAndSum(gb + m0 * cout, relu: yb + m0 * cout, rows: rows, cout: cout,
+                                                           into: masked, sums: dBp)
                                                 dz = UnsafePointer(masked)
-                                            }
-                                            // dBias in double: over a batch of 112x112 maps a float sum drifts.
-                                            for r in 0..<rows {
-                                                let row = dz + r * cout
-                                                for o in 0..<cout { dBp[o] += Double(row[o]) }
+                                            } else {
+                                                for r in 0..<rows {
+                                                    let row = dz + r * cout
+                                                    for o in 0..<cout { dBp[o] += Double(row[o]) }
+                                                }
                                             }
                                             let cols: UnsafePointer<Float>
                                             if let columns {
@@ -117,6 +115,11 @@ func conv2dBackward(
                                                 sgemm(transB: true, m: rows, n: k, k: cout, a: dz, lda: cout,
                                                       b: wb, ldb: cout, beta: 0, c: dcols, ldc: k)
                                                 if columns != nil {
+                                                    let last = (m0 + rows - 1) / perImage
+                                                    if zeroed <= last {
+                                                        (dxb + zeroed * image).initialize(repeating: 0, count: (last + 1 - zeroed) * image)
+                                                        zeroed = last + 1
+                                                    }
                                                     col2im(UnsafePointer(dcols), g, kh: kh, kw: kw, rows: m0..<(m0 + rows), into: dxb)
                                                 }
                                             }
@@ -149,6 +152,24 @@ func conv2dBackward(
         initialized = dxCount
     }
     return (needInputGradient ? Tensor(shape: x.shape, data: dx) : nil, Tensor(shape: kernel.shape, data: dk), db)
+}
+
+/// masked = dy where the ReLU output is positive, else 0 ([rows, O]), with each row added to
+/// `sums` in double. Out of line, so the loop vectorises on its own.
+@inline(never)
+private func maskAndSum(
+    _ dy: UnsafePointer<Float>, relu y: UnsafePointer<Float>, rows: Int, cout: Int,
+    into masked: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Double>
+) {
+    for r in 0..<rows {
+        let (g, yr, out) = (dy + r * cout, y + r * cout, masked + r * cout)
+        for o in 0..<cout {
+            let (yi, gi) = (yr[o], g[o])
+            let v = yi <= 0 ? 0 : gi
+            out[o] = v
+            sums[o] += Double(v)
+        }
+    }
 }
 
 /// The adjoint of `im2col`: adds each row of `col` ([rows, KH*KW*C], one output pixel each) back
