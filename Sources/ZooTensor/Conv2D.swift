@@ -118,13 +118,14 @@ private func conv2dForwardDirect(
 }
 
 /// out[rows, O] = a[rows, K] * w[K, O] (+ bias), then ReLU if asked. Many rows (1x1
-/// convolutions of large maps) go in blocks of about 256 KiB of output, spread over the cores,
+/// convolutions of large maps) go in blocks of 256 rows or 256 KiB of output, spread over the cores,
 /// so the bias, the GEMM's accumulation and the ReLU touch each block while it is in cache.
 func gemmTile(
     _ a: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows: Int, k: Int,
     cout: Int, bias: [Float]?, relu: Bool
 ) {
-    let block = max(32, (1 << 16) / max(cout, 1))
+    // At least 256 rows: every block repacks the whole of w, which must stay a small share.
+    let block = max(256, (1 << 16) / max(cout, 1))
     if rows >= 2 * block && (bias != nil || relu || splitWorkers(rows * k * cout) > 1) {
         let blocks = (rows + block - 1) / block
         parallelChunks(blocks) { mine in
