@@ -144,9 +144,13 @@ private func gemmBlock(
     _ a: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows: Int, k: Int,
     cout: Int, bias: [Float]?, relu: Bool
 ) {
-    if let bias { fillRows(c, rows: rows, with: bias) }
-    sgemm(m: rows, n: cout, k: k, a: a, lda: k, b: w, ldb: cout, beta: bias == nil ? 0 : 1, c: c, ldc: cout)
-    if relu { reluInPlace(c, count: rows * cout) }
+    sgemm(m: rows, n: cout, k: k, a: a, lda: k, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
+    guard bias != nil || relu else { return }
+    if let bias {
+        bias.withUnsafeBufferPointer { zoo_bias_relu(c, rows, Int32(cout), $0.baseAddress!, relu ? 1 : 0) }
+    } else {
+        zoo_bias_relu(c, rows, Int32(cout), nil, 1)
+    }
 }
 
 /// Copies the receptive field of each output pixel in `rows` into one row of `col`
