@@ -132,15 +132,14 @@ void zoo_conv_direct(const float *x, int h, int w, int cin, const float *kernel,
 }
 
 MULTIVERSION
-void zoo_bias_relu(float *c, ptrdiff_t rows, int cols, const float *bias, int relu) {
+void zoo_epilogue(float *c, ptrdiff_t rows, int cols, const float *bias, const float *residual, int relu) {
     for (ptrdiff_t r = 0; r < rows; r++) {
         float *row = c + r * cols;
-        if (bias && relu) {
-            for (int o = 0; o < cols; o++) { float s = row[o] + bias[o]; row[o] = s < 0 ? 0 : s; }
-        } else if (bias) {
+        if (bias)
             for (int o = 0; o < cols; o++) row[o] += bias[o];
-        } else if (relu) {
+        if (residual)
+            for (int o = 0; o < cols; o++) row[o] += residual[r * cols + o];
+        if (relu)
             for (int o = 0; o < cols; o++) row[o] = row[o] < 0 ? 0 : row[o];
-        }
     }
 }

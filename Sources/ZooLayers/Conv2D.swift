@@ -38,11 +38,20 @@ public final class Conv2D: Layer {
          "activation": activation.rawValue, "use_bias": useBias]
     }
 
+    /// Set only by inference fusion: a second input is added to the output before the
+    /// activation (a ResNet block's last convolution absorbing its `Add`).
+    public var residual = false
+
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
         try expectPositive([filters], "filters")
-        let (rows, cols) = try windowOutput(inputShapes, window: kernelSize, "kernel size", strides: strides, padding: padding)
+        let own = residual ? Array(inputShapes.prefix(1)) : inputShapes
+        let (rows, cols) = try windowOutput(own, window: kernelSize, "kernel size", strides: strides, padding: padding)
+        if residual && (inputShapes.count != 2 || inputShapes[1] != [rows, cols, filters]) {
+            throw LayerError.inputShape(layer: name, expected: "an input and a residual of shape \([rows, cols, filters])",
+                                        found: inputShapes)
+        }
         try define([Weight("kernel", shape: [kernelSize.0, kernelSize.1, inputShapes[0][2], filters])]
-                   + (useBias ? [Weight("bias", shape: [filters])] : []), for: inputShapes)
+                   + (useBias ? [Weight("bias", shape: [filters])] : []), for: own)
         return [rows, cols, filters]
     }
 
@@ -51,7 +60,8 @@ public final class Conv2D: Layer {
     public override func forward(_ inputs: [Tensor]) -> Tensor {
         let version = weights.reduce(0) { $0 &* 31 &+ $1.version }
         var y = conv2dForward(inputs[0], kernel: weights[0].value, bias: useBias ? weights[1].value.data : nil,
-                              strides: strides, padding: padding, relu: activation == .relu, taps: (tapCache, version))
+                              strides: strides, padding: padding, relu: activation == .relu, taps: (tapCache, version),
+                              residual: residual ? inputs[1] : nil)
         if activation != .relu { applyActivation(activation, &y) }
         return y
     }

@@ -5,23 +5,33 @@ import Foundation
 /// tiled over output pixels so memory stays bounded at any input size.
 let im2colBudget = 8 << 20
 
-/// Conv2D forward: x [N,H,W,C] * kernel [KH,KW,C,O] (+ bias [O]) -> [N,OH,OW,O].
-/// im2col rows are output pixels, columns (kh, kw, c): the HWIO kernel is then already the
-/// [KH*KW*C, O] right-hand matrix, and the GEMM result is already NHWC.
+/// Conv2D forward: x [N,H,W,C] * kernel [KH,KW,C,O] (+ bias [O]) (+ residual [N,OH,OW,O]) ->
+/// [N,OH,OW,O], then ReLU if asked. im2col rows are output pixels, columns (kh, kw, c): the HWIO
+/// kernel is then already the [KH*KW*C, O] right-hand matrix, and the GEMM result is already NHWC.
 ///
-/// Two schedules. Large maps with a small kernel matrix (VGG's first blocks) split the output
-/// pixels into cache-sized tiles processed in parallel, each doing im2col, a single-threaded GEMM
-/// and the bias/ReLU epilogue while the tile is hot; repacking the small kernel per tile is cheap.
-/// Everything else (small maps, big kernels, 1x1 convolutions, which need no im2col) runs one
-/// GEMM at a time with OpenBLAS's threads, so the large kernel is packed once.
+/// The path depends on the shapes. With a kernel cache (`taps`, the layers pass one): Winograd for
+/// 3x3 stride 1; skipped padding taps on tiny maps. Few input channels: a direct kernel. 1x1
+/// stride 1: one GEMM on the input itself, in row blocks with the epilogue (bias, the residual of
+/// a fused ResNet Add, ReLU) in cache. Large maps with a small kernel: parallel cache-sized
+/// tiles, each doing im2col, a GEMM and the epilogue while hot. Otherwise im2col in bounded tiles.
 public func conv2dForward(
     _ x: Tensor, kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1),
-    padding: Padding = .valid, relu: Bool = false, taps: (cache: TapKernelCache, version: Int)? = nil
+    padding: Padding = .valid, relu: Bool = false, taps: (cache: TapKernelCache, version: Int)? = nil,
+    residual: Tensor? = nil
 ) -> Tensor {
     let (kh, kw, cin, cout) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
     let g = WindowGeometry(input: x.shape, kernel: (kh, kw), strides: strides, padding: padding)
     precondition(cin == g.channels, "conv2d: kernel expects \(cin) channels, input has \(g.channels)")
     let m = g.outputPixels, k = kh * kw * cin
+    let fewChannels = cin <= 4 && cout % 16 == 0
+    let direct = kh == 1 && kw == 1 && strides == (1, 1) && !fewChannels
+    if let residual {
+        precondition(residual.shape == [g.batch, g.rows.output, g.cols.output, cout], "conv2d: residual \(residual.shape)")
+        if !direct {  // only the 1x1 GEMM path adds it in its epilogue
+            let y = conv2dForward(x, kernel: kernel, bias: bias, strides: strides, padding: padding, taps: taps)
+            return addForward([y, residual], relu: relu)
+        }
+    }
     var out = uninitializedFloats(m * cout)
     if let taps, winogradApplies(g, kernel: kernel) {
         out.withUnsafeMutableBufferPointer { op in
@@ -38,20 +48,21 @@ public func conv2dForward(
         }
         return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
     }
-    if cin <= 4 && cout % 16 == 0 {
+    if fewChannels {
         out.withUnsafeMutableBufferPointer { op in
             conv2dForwardDirect(x, kernel: kernel, bias: bias, g: g, relu: relu, out: op.baseAddress!)
         }
         return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
     }
-    let direct = kh == 1 && kw == 1 && strides == (1, 1)
     let tiled = !direct && workerCount > 1 && m >= 4096 && k * cout <= 1 << 18
     x.data.withUnsafeBufferPointer { xp in
         kernel.data.withUnsafeBufferPointer { wp in
             out.withUnsafeMutableBufferPointer { op in
                 let (xb, wb, ob) = (xp.baseAddress!, wp.baseAddress!, op.baseAddress!)
                 if direct {
-                    gemmTile(xb, wb, ob, rows: m, k: k, cout: cout, bias: bias, relu: relu)
+                    residual?.data.withUnsafeBufferPointer { rp in
+                        gemmTile(xb, wb, ob, rows: m, k: k, cout: cout, bias: bias, relu: relu, residual: rp.baseAddress!)
+                    } ?? gemmTile(xb, wb, ob, rows: m, k: k, cout: cout, bias: bias, relu: relu)
                 } else if tiled {
                     // ~1 MiB of columns per tile: it stays in L2 between im2col and the GEMM.
                     let tileRows = max(64, min(1024, (1 << 18) / k))
@@ -117,39 +128,40 @@ private func conv2dForwardDirect(
     }
 }
 
-/// out[rows, O] = a[rows, K] * w[K, O] (+ bias), then ReLU if asked. Many rows (1x1
-/// convolutions of large maps) go in blocks of 256 rows or 256 KiB of output, spread over the cores,
-/// so the bias, the GEMM's accumulation and the ReLU touch each block while it is in cache.
+/// out[rows, O] = a[rows, K] * w[K, O] (+ bias) (+ residual[rows, O]), then ReLU if asked. Many
+/// rows (1x1 convolutions of large maps) go in blocks of 256 rows or 256 KiB of output, spread
+/// over the cores, so the epilogue touches each block while it is in cache.
 func gemmTile(
     _ a: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows: Int, k: Int,
-    cout: Int, bias: [Float]?, relu: Bool
+    cout: Int, bias: [Float]?, relu: Bool, residual: UnsafePointer<Float>? = nil
 ) {
     // At least 256 rows: every block repacks the whole of w, which must stay a small share.
     let block = max(256, (1 << 16) / max(cout, 1))
-    if rows >= 2 * block && (bias != nil || relu || splitWorkers(rows * k * cout) > 1) {
+    if rows >= 2 * block && (bias != nil || relu || residual != nil || splitWorkers(rows * k * cout) > 1) {
         let blocks = (rows + block - 1) / block
         parallelChunks(blocks) { mine in
             for b in mine {
                 let r0 = b * block, r1 = min(rows, r0 + block)
-                gemmBlock(a + r0 * k, w, c + r0 * cout, rows: r1 - r0, k: k, cout: cout, bias: bias, relu: relu)
+                gemmBlock(a + r0 * k, w, c + r0 * cout, rows: r1 - r0, k: k, cout: cout, bias: bias, relu: relu,
+                          residual: residual.map { $0 + r0 * cout })
             }
         }
     } else {
-        gemmBlock(a, w, c, rows: rows, k: k, cout: cout, bias: bias, relu: relu)
+        gemmBlock(a, w, c, rows: rows, k: k, cout: cout, bias: bias, relu: relu, residual: residual)
     }
 }
 
 @inline(__always)
 private func gemmBlock(
     _ a: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows: Int, k: Int,
-    cout: Int, bias: [Float]?, relu: Bool
+    cout: Int, bias: [Float]?, relu: Bool, residual: UnsafePointer<Float>?
 ) {
     sgemm(m: rows, n: cout, k: k, a: a, lda: k, b: w, ldb: cout, beta: 0, c: c, ldc: cout)
-    guard bias != nil || relu else { return }
+    guard bias != nil || relu || residual != nil else { return }
     if let bias {
-        bias.withUnsafeBufferPointer { zoo_bias_relu(c, rows, Int32(cout), $0.baseAddress!, relu ? 1 : 0) }
+        bias.withUnsafeBufferPointer { zoo_epilogue(c, rows, Int32(cout), $0.baseAddress!, residual, relu ? 1 : 0) }
     } else {
-        zoo_bias_relu(c, rows, Int32(cout), nil, 1)
+        zoo_epilogue(c, rows, Int32(cout), nil, residual, relu ? 1 : 0)
     }
 }
 

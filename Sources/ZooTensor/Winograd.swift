@@ -69,8 +69,14 @@ func conv2dForwardWinograd(
     let (cin, cout) = (kernel.shape[2], kernel.shape[3])
     let u = cache.kernel(for: [-1], version: version) { winogradKernel(kernel) }
     let tiles = TileGrid(g)
-    let chunk = min(tiles.count, chunkTiles ?? winogradChunk(cin: cin, cout: cout))
-    let chunks = (tiles.count + chunk - 1) / chunk
+    var chunk = min(tiles.count, chunkTiles ?? winogradChunk(cin: cin, cout: cout))
+    var chunks = (tiles.count + chunk - 1) / chunk
+    if chunkTiles == nil && chunks >= 2 * workerCount {
+        // Equal chunks, as many for each core: 5 chunks on 2 cores would leave one idle a fifth.
+        chunks = (chunks + workerCount - 1) / workerCount * workerCount
+        chunk = (tiles.count + chunks - 1) / chunks
+        chunks = (tiles.count + chunk - 1) / chunk
+    }
     let biasLanes = (bias ?? [Float](repeating: 0, count: cout))
     x.data.withUnsafeBufferPointer { xp in
         u.withUnsafeBufferPointer { up in

@@ -68,7 +68,8 @@ final class KerasParityTests: XCTestCase {
         XCTAssertGreaterThan(badErr, 1e-4 * io.output.maxAbs)
     }
 
-    /// Inference fusion (Conv+BN(+ReLU), Add+ReLU) keeps Keras's outputs and removes the BN layers.
+    /// Inference fusion (Conv+BN(+ReLU), Add+ReLU, 1x1 Conv+BN+Add(+ReLU)) keeps Keras's outputs
+    /// and removes the BN layers.
     func testFusedModelsKeepKerasOutputs() throws {
         for model in tinyModels {
             let io = try readIO(model)
@@ -79,6 +80,7 @@ final class KerasParityTests: XCTestCase {
             XCTAssertEqual(fused.outputShape, m.outputShape)
             if model == "tiny_resnet" {
                 XCTAssertFalse(fused.layers.contains { $0 is BatchNormalization })
+                XCTAssertTrue(fused.layers.contains { ($0 as? Conv2D)?.residual == true }, "no Add absorbed by its conv")
                 XCTAssertLessThan(fused.nodes.count, m.nodes.count)
             }
         }

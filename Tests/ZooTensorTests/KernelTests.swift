@@ -85,6 +85,23 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// A fused ResNet Add: the residual is added before the ReLU on every path (the 1x1 GEMM's
+    /// epilogue, large enough for row blocks on both cores, few input channels, Winograd).
+    func testResidualIsAddedBeforeReLUOnEveryPath() {
+        var rng = SeededRandom(state: 17)
+        for (n, h, cin, k, cout) in [(2, 5, 8, 1, 16), (4, 24, 32, 1, 64), (2, 5, 4, 1, 16), (2, 6, 16, 3, 16)] {
+            let x = rng.tensor([n, h, h, cin]), kernel = rng.tensor([k, k, cin, cout]), r = rng.tensor([n, h, h, cout])
+            let bias = (0..<cout).map { _ in rng.next() }
+            for relu in [false, true] {
+                let fused = conv2dForward(x, kernel: kernel, bias: bias, padding: .same, relu: relu,
+                                          taps: (TapKernelCache(), 1), residual: r)
+                var slow = conv2dNaive(x, kernel: kernel, bias: bias, padding: .same)
+                for i in slow.data.indices { slow.data[i] = relu ? max(slow.data[i] + r.data[i], 0) : slow.data[i] + r.data[i] }
+                assertClose(fused, slow, atol: 1e-4)
+            }
+        }
+    }
+
     /// Winograd F(4x4, 3x3): partial edge tiles, both paddings, several chunks, bias and ReLU.
     /// Its rounding differs from a direct sum's; 1e-5 of the largest output is ~10x float32's
     /// direct error here and 10x below the full-network parity tolerance.

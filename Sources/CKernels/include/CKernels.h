@@ -30,7 +30,8 @@ void zoo_conv_direct(const float *x, int h, int w, int cin, const float *kernel,
                      const float *bias, int relu, int stride_y, int stride_x, int pad_top, int pad_left, int ow,
                      int oy0, int oy1, float *out);
 
-/// c[r][o] += bias[o] (when bias is not NULL), then max(c, 0) when relu: the GEMM epilogue.
-void zoo_bias_relu(float *c, ptrdiff_t rows, int cols, const float *bias, int relu);
+/// The GEMM epilogue: c[r][o] += bias[o] + residual[r][o] (each when not NULL), then max(c, 0)
+/// when relu.
+void zoo_epilogue(float *c, ptrdiff_t rows, int cols, const float *bias, const float *residual, int relu);
 
 #endif
