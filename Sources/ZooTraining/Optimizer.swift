@@ -85,12 +85,9 @@ public final class Optimizer {
                                 case let .adam(beta1, beta2, epsilon):
                                     guard let a, let b else { return }
                                     let alpha = lr * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
-                                    let (c1, c2) = (1 - beta1, 1 - beta2)
-                                    for i in r {
-                                        a[i] += (g[i] - a[i]) * c1
-                                        b[i] += (g[i] * g[i] - b[i]) * c2
-                                        v[i] -= (a[i] * alpha) / (b[i].squareRoot() + epsilon)
-                                    }
+                                    adamUpdate(g + r.lowerBound, weights: v + r.lowerBound, m: a + r.lowerBound,
+                                               v: b + r.lowerBound, count: r.count, c1: 1 - beta1, c2: 1 - beta2,
+                                               alpha: alpha, epsilon: epsilon)
                                 case let .rmsprop(rho, momentum, epsilon):
                                     guard let a, let b else { return }
                                     let c = 1 - rho
@@ -112,5 +109,34 @@ public final class Optimizer {
             }
             slots[path] = s0.isEmpty ? [] : s1.isEmpty ? [s0] : [s0, s1]
         }
+    }
+}
+
+/// Adam on `count` elements: m += (g - m)·c1, v += (g² - v)·c2, w -= (m·alpha) / (√v + epsilon),
+/// each in float exactly as Keras computes it. In blocks, so that everything but the square root
+/// runs as SIMD loops: `squareRoot()` is a libm call on Linux, which no loop around it can vectorise.
+@inline(never)
+private func adamUpdate(
+    _ g: UnsafePointer<Float>, weights w: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
+    v: UnsafeMutablePointer<Float>, count: Int, c1: Float, c2: Float, alpha: Float, epsilon: Float
+) {
+    let block = 1024
+    let roots = UnsafeMutablePointer<Float>.allocate(capacity: block)
+    defer { roots.deallocate() }
+    var start = 0
+    while start < count {
+        let n = min(block, count - start)
+        let (gb, wb, mb, vb) = (g + start, w + start, m + start, v + start)
+        for i in 0..<n {
+            let (gi, mi, vi) = (gb[i], mb[i], vb[i])
+            mb[i] = mi + (gi - mi) * c1
+            vb[i] = vi + (gi * gi - vi) * c2
+        }
+        for i in 0..<n { roots[i] = vb[i].squareRoot() }
+        for i in 0..<n {
+            let (wi, mi, ri) = (wb[i], mb[i], roots[i])
+            wb[i] = wi - (mi * alpha) / (ri + epsilon)
+        }
+        start += n
     }
 }
