@@ -11,21 +11,11 @@ public func applyActivation(_ activation: Activation, _ x: inout Tensor) {
     case .relu:
         x.data.withUnsafeMutableBufferPointer { p in
             guard let base = p.baseAddress else { return }
-            parallelChunks(p.count, minChunk: 1 << 16) { r in clampNegatives(base + r.lowerBound, count: r.count) }
+            parallelChunks(p.count, minChunk: 1 << 16) { r in reluInPlace(base + r.lowerBound, count: r.count) }
         }
     case .softmax: softmaxInPlace(&x)
     case .sigmoid: for i in x.data.indices { x.data[i] = 1 / (1 + exp(-x.data[i])) }
     case .tanh: for i in x.data.indices { x.data[i] = Foundation.tanh(x.data[i]) }
-    }
-}
-
-/// ReLU in place. Written as a select on a loaded value, it compiles to SIMD max; the form
-/// `where p[i] < 0 { p[i] = 0 }` becomes a branch and a store per element. NaN and -0 stay.
-@inline(never)
-func clampNegatives(_ p: UnsafeMutablePointer<Float>, count: Int) {
-    for i in 0..<count {
-        let v = p[i]
-        p[i] = v < 0 ? 0 : v
     }
 }
 
