@@ -4,7 +4,7 @@
 # tools/requirements-bench.txt added, then runs tools/benchmarks.py with all arguments, which
 # builds zoo (release) and compiles tools/sgemm_peak.c:
 #
-#   tools/bench.sh            # the full suite (~20 minutes on 2 quiet cores)
+#   tools/bench.sh            # the full suite (~10 minutes on 2 quiet cores)
 #   tools/bench.sh --quick    # smoke run of every row with tiny settings
 #   tools/bench.sh --help     # row selection and settings
 set -euo pipefail

@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchmarks import FASHION, tiled_dataset  # noqa: E402
 
 ETA = re.compile(r"(\d+)%.*ETA (?:(\d+):)?(\d+):(\d+)")
+DONE = re.compile(r"(\d+)/(\d+) images")
 
 
 def seconds(h, m, s):
@@ -40,12 +41,13 @@ def run(zoo, model, size, data, count, batch):
     env = dict(os.environ)
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         env.pop(name, None)  # see BENCHMARKS.md: the machine's defaults slow OpenBLAS down
-    cmd = [zoo, "features", "--model", model, "--untrained", "--size", str(size), "--data", data,
+    cmd = [zoo, "features", "--model", model, "--untrained", "--size", str(size), "--data", data, "--split", "train",
            "--limit", str(count), "--batch-size", str(batch), "--no-cache", "--output", out]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
-    etas = []
+    etas, totals = [], set()
     for line in proc.stderr:  # not a TTY: zoo prints one line per 10%
+        totals.update(int(t) for _, t in DONE.findall(line))
         m = ETA.search(line)
         if m and m.group(1) != "100":
             now = time.monotonic() - start
@@ -56,6 +58,8 @@ def run(zoo, model, size, data, count, batch):
         os.unlink(out)
     if status != 0:
         sys.exit(f"scale_check: {' '.join(cmd)} failed with status {status}")
+    if totals - {count}:
+        sys.exit(f"scale_check: asked for {count} images, zoo ran {sorted(totals)} (does {data} hold that many?)")
     return {
         "images": count, "seconds": total, "images_per_second": count / total,
         "peak_rss_mb": usage.ru_maxrss / 1024,

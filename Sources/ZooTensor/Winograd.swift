@@ -83,29 +83,18 @@ func conv2dForwardWinograd(
             biasLanes.withUnsafeBufferPointer { bp in
                 let step = WinogradStep(x: xp.baseAddress!, u: up.baseAddress!, bias: bp.baseAddress!, out: out,
                                         tiles: tiles, cin: cin, cout: cout, relu: relu)
-                if chunks >= 2 * workerCount {
-                    parallelChunks(chunks) { mine in
-                        var v = uninitializedFloats(36 * chunk * cin), m = uninitializedFloats(36 * chunk * cout)
-                        v.withUnsafeMutableBufferPointer { vp in
-                            m.withUnsafeMutableBufferPointer { mp in
-                                for c in mine {
-                                    step.run(tiles: (c * chunk)..<min((c + 1) * chunk, tiles.count),
-                                             v: vp.baseAddress!, m: mp.baseAddress!)
-                                }
-                            }
-                        }
-                    }
-                } else {
+                func run(_ mine: Range<Int>) {
                     var v = uninitializedFloats(36 * chunk * cin), m = uninitializedFloats(36 * chunk * cout)
                     v.withUnsafeMutableBufferPointer { vp in
                         m.withUnsafeMutableBufferPointer { mp in
-                            for c in 0..<chunks {
+                            for c in mine {
                                 step.run(tiles: (c * chunk)..<min((c + 1) * chunk, tiles.count), v: vp.baseAddress!,
                                          m: mp.baseAddress!)
                             }
                         }
                     }
                 }
+                if chunks >= 2 * workerCount { parallelChunks(chunks, run) } else { run(0..<chunks) }
             }
         }
     }
