@@ -344,19 +344,17 @@ def run_forward(runner, args, cfg, zoo, python, model, size):
                                                         "--warmup", "0", "--batches", "1", "--json"], measurement=False)
         gflop = (job.get("result") or {}).get("gflopPerImage")
     row["gflop_per_image"] = gflop
-    if "keras" in args.frameworks:
-        jobs = [runner.run(f"{name}/keras-{mode}", "keras",
-                           [python, os.path.join(TOOLS, "bench_keras.py"), "forward", "--models", model, "--size",
-                            str(size), "--batch", str(batch), "--mode", mode, "--warmup", str(warmup), *timing,
-                            "--threads", str(args.threads)]) for mode in ("function", "predict")]
-        row["cells"]["keras"] = with_variants(cell(best(jobs, "images_per_second") or jobs[0], "images_per_second"),
-                                              jobs, "images_per_second")
-    if "pytorch" in args.frameworks:
-        jobs = [runner.run(f"{name}/pytorch-{layout}", "pytorch",
-                           [python, os.path.join(TOOLS, "bench_torch.py"), "forward", "--model", model, "--size",
-                            str(size), "--batch", str(batch), "--layout", layout, "--warmup", str(warmup), *timing,
-                            "--threads", str(args.threads)]) for layout in ("channels_last", "contiguous")]
-        row["cells"]["pytorch"] = with_variants(cell(best(jobs, "images_per_second") or jobs[0], "images_per_second"),
+    # Each peer's variants (its own script's flag for them), the fastest counting.
+    peers = {"keras": ("bench_keras.py", "--models", "--mode", ("function", "predict")),
+             "pytorch": ("bench_torch.py", "--model", "--layout", ("channels_last", "contiguous"))}
+    for framework, (script, model_flag, variant_flag, variants) in peers.items():
+        if framework not in args.frameworks:
+            continue
+        jobs = [runner.run(f"{name}/{framework}-{variant}", framework,
+                           [python, os.path.join(TOOLS, script), "forward", model_flag, model, "--size", str(size),
+                            "--batch", str(batch), variant_flag, variant, "--warmup", str(warmup), *timing,
+                            "--threads", str(args.threads)]) for variant in variants]
+        row["cells"][framework] = with_variants(cell(best(jobs, "images_per_second") or jobs[0], "images_per_second"),
                                                 jobs, "images_per_second")
     return row
 

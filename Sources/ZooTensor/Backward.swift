@@ -21,11 +21,11 @@ public func denseBackward(
                 dy.data.withUnsafeBufferPointer { gp in
                     if dxCount > 0 {
                         sgemm(transB: true, m: n, n: i, k: o, a: gp.baseAddress!, lda: o, b: wp.baseAddress!, ldb: o,
-                                   beta: 0, c: dxp.baseAddress!, ldc: i)
+                              beta: 0, c: dxp.baseAddress!, ldc: i)
                     }
                     dk.withUnsafeMutableBufferPointer { dkp in
                         sgemm(transA: true, m: i, n: o, k: n, a: xp.baseAddress!, lda: i, b: gp.baseAddress!, ldb: o,
-                                   beta: 0, c: dkp.baseAddress!, ldc: o)
+                              beta: 0, c: dkp.baseAddress!, ldc: o)
                     }
                     db.withUnsafeMutableBufferPointer { dbp in
                         guard let g = gp.baseAddress, let d = dbp.baseAddress else { return }

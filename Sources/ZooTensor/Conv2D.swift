@@ -67,16 +67,14 @@ public func conv2dForward(
                     // ~1 MiB of columns per tile: it stays in L2 between im2col and the GEMM.
                     let tileRows = max(64, min(1024, (1 << 18) / k))
                     let tiles = (m + tileRows - 1) / tileRows
-                    withSingleThreadedBLAS {
-                        parallelChunks(tiles) { range in
-                            var columns = uninitializedFloats(tileRows * k)
-                            columns.withUnsafeMutableBufferPointer { cp in
-                                for t in range {
-                                    let rows = (t * tileRows)..<min((t + 1) * tileRows, m)
-                                    im2col(xb, g, kh: kh, kw: kw, rows: rows, into: cp.baseAddress!)
-                                    gemmTile(cp.baseAddress!, wb, ob + rows.lowerBound * cout, rows: rows.count, k: k,
-                                             cout: cout, bias: bias, relu: relu)
-                                }
+                    parallelChunks(tiles) { range in
+                        var columns = uninitializedFloats(tileRows * k)
+                        columns.withUnsafeMutableBufferPointer { cp in
+                            for t in range {
+                                let rows = (t * tileRows)..<min((t + 1) * tileRows, m)
+                                im2col(xb, g, kh: kh, kw: kw, rows: rows, into: cp.baseAddress!)
+                                gemmTile(cp.baseAddress!, wb, ob + rows.lowerBound * cout, rows: rows.count, k: k,
+                                         cout: cout, bias: bias, relu: relu)
                             }
                         }
                     }

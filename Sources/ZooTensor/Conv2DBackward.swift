@@ -127,7 +127,7 @@ func conv2dBackward(
                                         }
                                     }
                                     if parts > 1 && workerCount > 1 && m * k * cout >= 1 << 20 {
-                                        withSingleThreadedBLAS { parallelTasks(parts, part) }
+                                        parallelTasks(parts, part)
                                     } else {
                                         for p in 0..<parts { part(p) }
                                     }

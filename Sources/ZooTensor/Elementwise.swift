@@ -106,15 +106,23 @@ public func denseForward(_ x: Tensor, kernel: Tensor, bias: [Float]?) -> Tensor 
             out.withUnsafeMutableBufferPointer { op in
                 if let bias { fillRows(op.baseAddress!, rows: n, with: bias) }
                 sgemm(m: n, n: o, k: i, a: xp.baseAddress!, lda: i, b: wp.baseAddress!, ldb: o,
-                           beta: bias == nil ? 0 : 1, c: op.baseAddress!, ldc: o)
+                      beta: bias == nil ? 0 : 1, c: op.baseAddress!, ldc: o)
             }
         }
     }
     return Tensor(shape: [n, o], data: out)
 }
 
-/// SplitMix64's increment (ZooLayers' `SeededGenerator` is SplitMix64).
-private let splitMixIncrement: UInt64 = 0x9E37_79B9_7F4A_7C15
+/// SplitMix64's increment: its state after n draws is the seed plus n increments.
+public let splitMixIncrement: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+/// SplitMix64's output for an already advanced state (ZooLayers' `SeededGenerator` uses it too).
+@inline(__always)
+public func splitMixOutput(_ state: UInt64) -> UInt64 {
+    var z = (state ^ (state >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+}
 
 /// An inverted-dropout mask: 0 with probability `rate`, else 1 / (1 - rate). Value i is decided by
 /// the (i+1)-th draw of the SplitMix64 stream at `state`, mapped as `Float.random(in: 0..<1)`
@@ -131,9 +139,7 @@ public func dropoutMask(count: Int, rate: Float, state: inout UInt64) -> [Float]
             var s = start &+ UInt64(truncatingIfNeeded: range.lowerBound) &* splitMixIncrement
             for i in range {
                 s &+= splitMixIncrement
-                var z = (s ^ (s >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                z ^= z >> 31
+                let z = splitMixOutput(s)
                 let unit = Float(UInt32(truncatingIfNeeded: z) & 0xFF_FFFF) * 0x1p-24
                 base[i] = unit < rate ? 0 : scale
             }

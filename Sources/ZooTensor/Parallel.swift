@@ -15,26 +15,13 @@ var inParallelRegion: Bool { parallelDepth.load(ordering: .relaxed) > 0 }
 /// Chunks of fewer than `minChunk` items are not worth a thread, so small jobs stay serial.
 public func parallelChunks(_ count: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
     let workers = inParallelRegion ? 1 : min(workerCount, max(1, count / max(minChunk, 1)))
-    if workers <= 1 {
-        body(0..<count)
-        return
-    }
-    parallelDepth.add(1, ordering: .relaxed)
-    defer { parallelDepth.subtract(1, ordering: .relaxed) }
-    // concurrentPerform returns only when every chunk is done, so `body` (and the buffers it
-    // captures) outlives the workers; each chunk touches disjoint output ranges.
-    withoutActuallyEscaping(body) { escaping in
-        let box = UncheckedSendable(escaping)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            box.value((count * w / workers)..<(count * (w + 1) / workers))
-        }
-    }
+    parallelTasks(workers) { w in body((count * w / workers)..<(count * (w + 1) / workers)) }
 }
 
 /// Runs `body(0)`, ..., `body(count - 1)` on all cores, each index once, in any order and on
 /// any thread: GCD hands out indices as workers free up, so a core slowed by other processes
 /// takes fewer. Results must not depend on which thread ran what (each index writes its own
-/// outputs).
+/// outputs). Inside another parallel region it runs serially, on the calling thread.
 public func parallelTasks(_ count: Int, _ body: (Int) -> Void) {
     guard count > 1, workerCount > 1, !inParallelRegion else {
         for i in 0..<count { body(i) }
@@ -42,6 +29,8 @@ public func parallelTasks(_ count: Int, _ body: (Int) -> Void) {
     }
     parallelDepth.add(1, ordering: .relaxed)
     defer { parallelDepth.subtract(1, ordering: .relaxed) }
+    // concurrentPerform returns only when every index is done, so `body` (and the buffers it
+    // captures) outlives the workers.
     withoutActuallyEscaping(body) { escaping in
         let box = UncheckedSendable(escaping)
         DispatchQueue.concurrentPerform(iterations: count) { box.value($0) }
@@ -51,12 +40,6 @@ public func parallelTasks(_ count: Int, _ body: (Int) -> Void) {
 private struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
-}
-
-/// Runs `body`, whose GEMMs are issued from our own parallel loops. Kept so call sites say so;
-/// GEMMs inside a parallel region already stay on their thread.
-public func withSingleThreadedBLAS<T>(_ body: () -> T) -> T {
-    body()
 }
 
 /// A float array whose contents the caller overwrites completely before reading.
