@@ -48,21 +48,29 @@ public func conv2dForward(
         }
         return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
     }
-    if fewChannels {
+    // With the packed GEMM, im2col (147 floats a row for conv1) and a GEMM beat the direct kernel.
+    if fewChannels && !(packedGemmEnabled && taps != nil) {
         out.withUnsafeMutableBufferPointer { op in
             conv2dForwardDirect(x, kernel: kernel, bias: bias, g: g, relu: relu, out: op.baseAddress!)
         }
         return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
     }
     let tiled = !direct && workerCount > 1 && m >= 4096 && k * cout <= 1 << 18
+    // The kernel as one [KH*KW*C, O] matrix, packed once per weight version.
+    let packedKernel = taps.flatMap { taps in
+        packedGemmEnabled ? taps.cache.kernel(for: [-2], version: taps.version) {
+            kernel.data.withUnsafeBufferPointer { packMatrix($0.baseAddress!, k: k, n: cout) }
+        } : nil
+    }
     x.data.withUnsafeBufferPointer { xp in
         kernel.data.withUnsafeBufferPointer { wp in
             out.withUnsafeMutableBufferPointer { op in
+              withOptionalPointer(packedKernel) { pk in
                 let (xb, wb, ob) = (xp.baseAddress!, wp.baseAddress!, op.baseAddress!)
                 if direct {
-                    residual?.data.withUnsafeBufferPointer { rp in
-                        gemmTile(xb, wb, ob, rows: m, k: k, cout: cout, bias: bias, relu: relu, residual: rp.baseAddress!)
-                    } ?? gemmTile(xb, wb, ob, rows: m, k: k, cout: cout, bias: bias, relu: relu)
+                    withOptionalPointer(residual?.data) { rp in
+                        gemmTile(xb, wb, ob, rows: m, k: k, cout: cout, bias: bias, relu: relu, residual: rp, packed: pk)
+                    }
                 } else if tiled {
                     // ~1 MiB of columns per tile: it stays in L2 between im2col and the GEMM.
                     let tileRows = max(64, min(1024, (1 << 18) / k))
@@ -74,7 +82,7 @@ public func conv2dForward(
                                 let rows = (t * tileRows)..<min((t + 1) * tileRows, m)
                                 im2col(xb, g, kh: kh, kw: kw, rows: rows, into: cp.baseAddress!)
                                 gemmTile(cp.baseAddress!, wb, ob + rows.lowerBound * cout, rows: rows.count, k: k,
-                                         cout: cout, bias: bias, relu: relu)
+                                         cout: cout, bias: bias, relu: relu, packed: pk)
                             }
                         }
                     }
@@ -84,12 +92,16 @@ public func conv2dForward(
                     columns.withUnsafeMutableBufferPointer { cp in
                         for m0 in stride(from: 0, to: m, by: tileRows) {
                             let rows = m0..<min(m0 + tileRows, m)
-                            im2col(xb, g, kh: kh, kw: kw, rows: rows, into: cp.baseAddress!)
+                            parallelChunks(rows.count, minChunk: 64) { part in
+                                im2col(xb, g, kh: kh, kw: kw, rows: (m0 + part.lowerBound)..<(m0 + part.upperBound),
+                                       into: cp.baseAddress! + part.lowerBound * k)
+                            }
                             gemmTile(cp.baseAddress!, wb, ob + m0 * cout, rows: rows.count, k: k, cout: cout,
-                                     bias: bias, relu: relu)
+                                     bias: bias, relu: relu, packed: pk)
                         }
                     }
                 }
+              }
             }
         }
     }
@@ -126,13 +138,20 @@ private func conv2dForwardDirect(
     }
 }
 
-/// out[rows, O] = a[rows, K] * w[K, O] (+ bias) (+ residual[rows, O]), then ReLU if asked. Many
-/// rows (1x1 convolutions of large maps) go in blocks of 256 rows or 256 KiB of output, spread
-/// over the cores, so the epilogue touches each block while it is in cache.
+/// out[rows, O] = a[rows, K] * w[K, O] (+ bias) (+ residual[rows, O]), then ReLU if asked. With
+/// `packed` (w packed by `packMatrix`) the packed GEMM does it all. Through OpenBLAS, many rows
+/// (1x1 convolutions of large maps) go in blocks of 256 rows or 256 KiB of output, spread over
+/// the cores, so the epilogue touches each block while it is in cache.
 func gemmTile(
     _ a: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows: Int, k: Int,
-    cout: Int, bias: [Float]?, relu: Bool, residual: UnsafePointer<Float>? = nil
+    cout: Int, bias: [Float]?, relu: Bool, residual: UnsafePointer<Float>? = nil, packed: UnsafePointer<Float>? = nil
 ) {
+    if let packed {
+        withOptionalPointer(bias) { bp in
+            packedGemm(a, lda: k, packed, c, rows: rows, k: k, n: cout, bias: bp, residual: residual, relu: relu)
+        }
+        return
+    }
     // At least 256 rows: every block repacks the whole of w, which must stay a small share.
     let block = max(256, (1 << 16) / max(cout, 1))
     if rows >= 2 * block && (bias != nil || relu || residual != nil || splitWorkers(rows * k * cout) > 1) {
@@ -193,6 +212,12 @@ func im2col(
             dst += kw * c
         }
     }
+}
+
+@inline(__always)
+func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
 @inline(__always)

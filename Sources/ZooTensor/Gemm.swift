@@ -1,4 +1,6 @@
+import CKernels
 import COpenBLAS
+import Foundation
 
 /// C[m,n] = alpha * A[m,k] * B[k,n] + beta * C, all row-major, through OpenBLAS.
 ///
@@ -58,3 +60,51 @@ public func setBLASThreads(_ count: Int) {
 }
 
 public func blasThreads() -> Int { workerCount }
+
+/// Whether products with frozen weights use CKernels' packed GEMM (CPUs with AVX-512), which
+/// packs the weights once instead of on every call and applies the epilogue in registers.
+/// Elsewhere, when a test turns this off, or with ZOO_PACKED_GEMM=0 in the environment (to
+/// compare), they go through OpenBLAS.
+public nonisolated(unsafe) var packedGemmEnabled =
+    packedGemmAvailable && ProcessInfo.processInfo.environment["ZOO_PACKED_GEMM"] != "0"
+
+/// Whether this CPU can run the packed GEMM (AVX-512).
+public let packedGemmAvailable = zoo_packed_gemm_available() != 0
+
+/// Row-major b [k, n] packed for `packedGemm`.
+func packMatrix(_ b: UnsafePointer<Float>, k: Int, n: Int) -> [Float] {
+    let count = zoo_packed_size(Int32(k), Int32(n))
+    return [Float](unsafeUninitializedCapacity: count) { p, initialized in
+        zoo_pack_b(b, Int32(k), Int32(n), p.baseAddress!)
+        initialized = count
+    }
+}
+
+/// c[rows, n] = a[rows, k] * B (+ bias[n]) (+ residual[rows, n]), then ReLU if asked, with B
+/// packed by `packMatrix`. Outside a parallel region the rows are split over the cores (each
+/// reads the same packed B, so nothing is repacked per core); few rows split the columns.
+func packedGemm(
+    _ a: UnsafePointer<Float>, lda: Int, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+    rows: Int, k: Int, n: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>? = nil, relu: Bool
+) {
+    guard rows > 0, n > 0 else { return }
+    let workers = splitWorkers(rows * k * n)
+    let micro = 12, panel = 32
+    // Each core streams the part of B it multiplies: splitting the columns halves that traffic,
+    // which matters when there are few rows to reuse each block of B over.
+    if workers > 1 && (rows >= 256 || n < 4 * panel * workers) && rows >= 2 * micro * workers {
+        parallelChunks((rows + micro - 1) / micro) { units in
+            let r0 = units.lowerBound * micro, r1 = min(rows, units.upperBound * micro)
+            zoo_packed_gemm(Int32(r1 - r0), Int32(n), Int32(k), a + r0 * lda, lda, packed, Int32(n), 0, c + r0 * n, n, bias,
+                            residual.map { $0 + r0 * n }, n, relu ? 1 : 0)
+        }
+    } else if workers > 1 && n > panel {
+        parallelChunks((n + panel - 1) / panel) { panels in
+            let j0 = panels.lowerBound * panel, j1 = min(n, panels.upperBound * panel)
+            zoo_packed_gemm(Int32(rows), Int32(j1 - j0), Int32(k), a, lda, packed, Int32(n), Int32(panels.lowerBound), c + j0, n,
+                            bias.map { $0 + j0 }, residual.map { $0 + j0 }, n, relu ? 1 : 0)
+        }
+    } else {
+        zoo_packed_gemm(Int32(rows), Int32(n), Int32(k), a, lda, packed, Int32(n), 0, c, n, bias, residual, n, relu ? 1 : 0)
+    }
+}

@@ -55,50 +55,54 @@ func conv2dForwardSkippingPadding(
         for rg in tapGroups(g.rows) {
             for cg in tapGroups(g.cols) {
                 let k = rg.taps.count * cg.taps.count * cin
-                let sub = cache.kernel(for: [rg.taps.lowerBound, rg.taps.upperBound, cg.taps.lowerBound, cg.taps.upperBound],
-                                       version: version) {
+                let key = [rg.taps.lowerBound, rg.taps.upperBound, cg.taps.lowerBound, cg.taps.upperBound,
+                           packedGemmEnabled ? 1 : 0]
+                // The kernel rows of these taps, packed when the packed GEMM runs (then only that is kept).
+                let sub = cache.kernel(for: key, version: version) {
                     var rows = [Float]()
                     rows.reserveCapacity(k * cout)
                     for i in rg.taps { for j in cg.taps {
                         let start = ((i * kw + j) * cin) * cout
                         rows += kernel.data[start..<(start + cin * cout)]
                     } }
-                    return rows
+                    return packedGemmEnabled ? rows.withUnsafeBufferPointer { packMatrix($0.baseAddress!, k: k, n: cout) } : rows
                 }
                 let pixels = g.batch * rg.outputs.count * cg.outputs.count
+                let perImage = rg.outputs.count * cg.outputs.count
                 var col = uninitializedFloats(pixels * k)
                 var result = uninitializedFloats(pixels * cout)
                 col.withUnsafeMutableBufferPointer { cp in
-                    var dst = cp.baseAddress!
                     let run = cg.taps.count * cin
-                    for n in 0..<g.batch { for oy in rg.outputs { for ox in cg.outputs {
-                        let iy0 = oy * g.rows.stride - g.rows.padBefore, ix = ox * g.cols.stride - g.cols.padBefore + cg.taps.lowerBound
-                        for i in rg.taps {
-                            dst.update(from: xp.baseAddress! + ((n * h + iy0 + i) * w + ix) * cin, count: run)
-                            dst += run
-                        }
-                    } } }
+                    parallelChunks(g.batch, minChunk: 8) { images in
+                        var dst = cp.baseAddress! + images.lowerBound * perImage * k
+                        for n in images { for oy in rg.outputs { for ox in cg.outputs {
+                            let iy0 = oy * g.rows.stride - g.rows.padBefore
+                            let ix = ox * g.cols.stride - g.cols.padBefore + cg.taps.lowerBound
+                            for i in rg.taps {
+                                dst.update(from: xp.baseAddress! + ((n * h + iy0 + i) * w + ix) * cin, count: run)
+                                dst += run
+                            }
+                        } } }
+                    }
                 }
                 col.withUnsafeBufferPointer { cp in
                     sub.withUnsafeBufferPointer { sp in
                         result.withUnsafeMutableBufferPointer { rp in
-                            gemmTile(cp.baseAddress!, sp.baseAddress!, rp.baseAddress!, rows: pixels, k: k, cout: cout,
-                                     bias: bias, relu: relu)
+                            gemmTile(cp.baseAddress!, sp.baseAddress!, rp.baseAddress!, rows: pixels, k: k,
+                                     cout: cout, bias: bias, relu: relu, packed: packedGemmEnabled ? sp.baseAddress! : nil)
                         }
                     }
                 }
-                var r = 0
-                for n in 0..<g.batch { for oy in rg.outputs { for ox in cg.outputs {
-                    (out + ((n * oh + oy) * ow + ox) * cout).update(from: result, count: cout, at: r * cout)
-                    r += 1
-                } } }
+                result.withUnsafeBufferPointer { rp in
+                    parallelChunks(g.batch, minChunk: 8) { images in
+                        var src = rp.baseAddress! + images.lowerBound * perImage * cout
+                        for n in images { for oy in rg.outputs { for ox in cg.outputs {
+                            (out + ((n * oh + oy) * ow + ox) * cout).update(from: src, count: cout)
+                            src += cout
+                        } } }
+                    }
+                }
             }
         }
-    }
-}
-
-private extension UnsafeMutablePointer where Pointee == Float {
-    func update(from array: [Float], count: Int, at offset: Int) {
-        array.withUnsafeBufferPointer { update(from: $0.baseAddress! + offset, count: count) }
     }
 }

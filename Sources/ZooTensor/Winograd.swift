@@ -67,7 +67,21 @@ func conv2dForwardWinograd(
     relu: Bool, out: UnsafeMutablePointer<Float>, chunkTiles: Int? = nil
 ) {
     let (cin, cout) = (kernel.shape[2], kernel.shape[3])
-    let u = cache.kernel(for: [-1], version: version) { winogradKernel(kernel) }
+    // U, or with the packed GEMM only its 36 planes packed (U itself is not kept).
+    let planeSize = packedGemmEnabled ? zoo_packed_size(Int32(cin), Int32(cout)) : cin * cout
+    let u = packedGemmEnabled
+        ? cache.kernel(for: [-3], version: version) {
+            let u = winogradKernel(kernel)
+            return [Float](unsafeUninitializedCapacity: 36 * planeSize) { p, initialized in
+                u.withUnsafeBufferPointer { up in
+                    for xi in 0..<36 {
+                        zoo_pack_b(up.baseAddress! + xi * cin * cout, Int32(cin), Int32(cout), p.baseAddress! + xi * planeSize)
+                    }
+                }
+                initialized = 36 * planeSize
+            }
+        }
+        : cache.kernel(for: [-1], version: version) { winogradKernel(kernel) }
     let tiles = TileGrid(g)
     var chunk = min(tiles.count, chunkTiles ?? winogradChunk(cin: cin, cout: cout))
     var chunks = (tiles.count + chunk - 1) / chunk
@@ -81,8 +95,9 @@ func conv2dForwardWinograd(
     x.data.withUnsafeBufferPointer { xp in
         u.withUnsafeBufferPointer { up in
             biasLanes.withUnsafeBufferPointer { bp in
-                let step = WinogradStep(x: xp.baseAddress!, u: up.baseAddress!, bias: bp.baseAddress!, out: out,
-                                        tiles: tiles, cin: cin, cout: cout, relu: relu)
+                let step = WinogradStep(x: xp.baseAddress!, u: up.baseAddress!, packed: packedGemmEnabled,
+                                        planeSize: planeSize, bias: bp.baseAddress!, out: out, tiles: tiles, cin: cin,
+                                        cout: cout, relu: relu)
                 func run(_ mine: Range<Int>) {
                     var v = uninitializedFloats(36 * chunk * cin), m = uninitializedFloats(36 * chunk * cout)
                     v.withUnsafeMutableBufferPointer { vp in
@@ -103,7 +118,9 @@ func conv2dForwardWinograd(
 /// One chunk of tiles through the three steps; each step spreads over the cores when called
 /// outside a parallel region.
 private struct WinogradStep {
-    let x: UnsafePointer<Float>, u: UnsafePointer<Float>, bias: UnsafePointer<Float>
+    let x: UnsafePointer<Float>, u: UnsafePointer<Float>
+    let packed: Bool, planeSize: Int  // whether u holds packed planes, and each plane's floats
+    let bias: UnsafePointer<Float>
     let out: UnsafeMutablePointer<Float>
     let tiles: TileGrid
     let cin: Int, cout: Int
@@ -122,7 +139,12 @@ private struct WinogradStep {
         }
         parallelChunks(36) { xis in
             for xi in xis {
-                sgemm(m: count, n: cout, k: cin, a: v + xi * count * cin, lda: cin, b: u + xi * cin * cout, ldb: cout,
+                if packed {
+                    zoo_packed_gemm(Int32(count), Int32(cout), Int32(cin), v + xi * count * cin, cin,
+                                    u + xi * planeSize, Int32(cout), 0, m + xi * count * cout, cout, nil, nil, 0, 0)
+                    continue
+                }
+                sgemm(m: count, n: cout, k: cin, a: v + xi * count * cin, lda: cin, b: u + xi * planeSize, ldb: cout,
                       beta: 0, c: m + xi * count * cout, ldc: cout)
             }
         }
