@@ -116,7 +116,7 @@ __attribute__((target("avx512f"))) static inline void tile(const float *a, ptrdi
 __attribute__((target("avx512f"))) void zoo_packed_gemm(int m, int n, int k, const float *a, ptrdiff_t lda,
                                                        const float *packed, int packed_n, int panel0, float *c,
                                                        ptrdiff_t ldc, const float *bias, const float *residual,
-                                                       ptrdiff_t ldr, int relu) {
+                                                       ptrdiff_t ldr, int relu, int accumulate) {
     float tail[MR * KC];  // the last m % MR rows of A's depth block, zero-padded to MR
     size_t panels = (packed_n + NR - 1) / NR;
     // B is streamed once: each KC x NC block of it stays in L2 while every row passes over it.
@@ -124,7 +124,7 @@ __attribute__((target("avx512f"))) void zoo_packed_gemm(int m, int n, int k, con
         int j1 = j0 + NC < n ? j0 + NC : n;
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = p0 + KC < k ? KC : k - p0;
-            int first = p0 == 0, last = p0 + kc == k;
+            int first = p0 == 0 && !accumulate, last = p0 + kc == k;
             const float *block = packed + (size_t)p0 * panels * NR;
             if (m % MR) {
                 const float *last_rows = a + (size_t)(m - m % MR) * lda + p0;

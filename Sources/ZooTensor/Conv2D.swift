@@ -43,8 +43,13 @@ public func conv2dForward(
     // On small maps a large share of the taps multiply zero padding (5 of 9 on a 2x2 map).
     if let taps, padding == .same, paddedTapFraction(g) > 0.15 {
         out.withUnsafeMutableBufferPointer { op in
-            conv2dForwardSkippingPadding(x, kernel: kernel, version: taps.version, cache: taps.cache, bias: bias, g: g,
-                                         relu: relu, out: op.baseAddress!)
+            if packedGemmEnabled {
+                conv2dForwardTapByTap(x, kernel: kernel, version: taps.version, cache: taps.cache, bias: bias, g: g,
+                                      relu: relu, out: op.baseAddress!)
+            } else {
+                conv2dForwardSkippingPadding(x, kernel: kernel, version: taps.version, cache: taps.cache, bias: bias,
+                                             g: g, relu: relu, out: op.baseAddress!)
+            }
         }
         return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
     }

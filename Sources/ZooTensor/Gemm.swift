@@ -96,15 +96,15 @@ func packedGemm(
         parallelChunks((rows + micro - 1) / micro) { units in
             let r0 = units.lowerBound * micro, r1 = min(rows, units.upperBound * micro)
             zoo_packed_gemm(Int32(r1 - r0), Int32(n), Int32(k), a + r0 * lda, lda, packed, Int32(n), 0, c + r0 * n, n, bias,
-                            residual.map { $0 + r0 * n }, n, relu ? 1 : 0)
+                            residual.map { $0 + r0 * n }, n, relu ? 1 : 0, 0)
         }
     } else if workers > 1 && n > panel {
         parallelChunks((n + panel - 1) / panel) { panels in
             let j0 = panels.lowerBound * panel, j1 = min(n, panels.upperBound * panel)
             zoo_packed_gemm(Int32(rows), Int32(j1 - j0), Int32(k), a, lda, packed, Int32(n), Int32(panels.lowerBound), c + j0, n,
-                            bias.map { $0 + j0 }, residual.map { $0 + j0 }, n, relu ? 1 : 0)
+                            bias.map { $0 + j0 }, residual.map { $0 + j0 }, n, relu ? 1 : 0, 0)
         }
     } else {
-        zoo_packed_gemm(Int32(rows), Int32(n), Int32(k), a, lda, packed, Int32(n), 0, c, n, bias, residual, n, relu ? 1 : 0)
+        zoo_packed_gemm(Int32(rows), Int32(n), Int32(k), a, lda, packed, Int32(n), 0, c, n, bias, residual, n, relu ? 1 : 0, 0)
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Kernel rows gathered for each window of valid taps, reused while the kernel is unchanged.
@@ -100,6 +101,76 @@ func conv2dForwardSkippingPadding(
                             (out + ((n * oh + oy) * ow + ox) * cout).update(from: src, count: cout)
                             src += cout
                         } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The same convolution with the packed GEMM, one product per kernel tap and output pixel:
+/// out[:, p] (+)= x[:, q] * W[tap] over the batch, where input pixel q lands on `tap` of output
+/// pixel p. Each tap's weights are packed once and used by all its pixels while in cache, so
+/// every weight is read from memory once per call (the grouped path reads a tap once per group:
+/// 16 taps' worth for 9 on a 2x2 map). A pixel's first tap writes, the others add, and its last
+/// applies bias and ReLU. The cores split the output channels (or, if few, the images).
+func conv2dForwardTapByTap(
+    _ x: Tensor, kernel: Tensor, version: Int, cache: TapKernelCache, bias: [Float]?, g: WindowGeometry,
+    relu: Bool, out: UnsafeMutablePointer<Float>
+) {
+    let (kh, kw, cin, cout) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
+    let (h, w, oh, ow) = (g.rows.input, g.cols.input, g.rows.output, g.cols.output)
+    let plane = zoo_packed_size(Int32(cin), Int32(cout))
+    let packed = cache.kernel(for: [-4], version: version) {
+        [Float](unsafeUninitializedCapacity: kh * kw * plane) { p, initialized in
+            kernel.data.withUnsafeBufferPointer { kp in
+                for t in 0..<(kh * kw) {
+                    zoo_pack_b(kp.baseAddress! + t * cin * cout, Int32(cin), Int32(cout), p.baseAddress! + t * plane)
+                }
+            }
+            initialized = kh * kw * plane
+        }
+    }
+    // Valid taps of each output row and column.
+    func valid(_ a: AxisGeometry, _ o: Int) -> Range<Int> {
+        let start = o * a.stride - a.padBefore
+        return max(0, -start)..<max(max(0, -start), min(a.kernel, a.input - start))
+    }
+    struct Product { let tap: Int, input: Int, output: Int, first: Bool, last: Bool }
+    var products: [Product] = []
+    for i in 0..<kh {
+        for j in 0..<kw {
+            for oy in 0..<oh where valid(g.rows, oy).contains(i) {
+                for ox in 0..<ow where valid(g.cols, ox).contains(j) {
+                    let (rows, cols) = (valid(g.rows, oy), valid(g.cols, ox))
+                    let iy = oy * g.rows.stride - g.rows.padBefore + i, ix = ox * g.cols.stride - g.cols.padBefore + j
+                    products.append(Product(tap: i * kw + j, input: iy * w + ix, output: oy * ow + ox,
+                                            first: i == rows.lowerBound && j == cols.lowerBound,
+                                            last: i == rows.upperBound - 1 && j == cols.upperBound - 1))
+                }
+            }
+        }
+    }
+    // An output pixel whose window misses the input altogether (not with same padding) is bias.
+    for oy in 0..<oh { for ox in 0..<ow where valid(g.rows, oy).isEmpty || valid(g.cols, ox).isEmpty {
+        for n in 0..<g.batch {
+            for o in 0..<cout { out[((n * oh + oy) * ow + ox) * cout + o] = relu ? max(bias?[o] ?? 0, 0) : bias?[o] ?? 0 }
+        }
+    } }
+    let panels = (cout + 31) / 32
+    let byColumns = panels >= 2 * workerCount || g.batch < 24 * workerCount
+    x.data.withUnsafeBufferPointer { xp in
+        packed.withUnsafeBufferPointer { pp in
+            withOptionalPointer(bias) { bp in
+                parallelChunks(byColumns ? panels : (g.batch + 11) / 12) { part in
+                    let (j0, j1) = byColumns ? (part.lowerBound * 32, min(cout, part.upperBound * 32)) : (0, cout)
+                    let (n0, n1) = byColumns ? (0, g.batch) : (part.lowerBound * 12, min(g.batch, part.upperBound * 12))
+                    for p in products {
+                        zoo_packed_gemm(
+                            Int32(n1 - n0), Int32(j1 - j0), Int32(cin), xp.baseAddress! + (n0 * h * w + p.input) * cin,
+                            h * w * cin, pp.baseAddress! + p.tap * plane, Int32(cout), Int32(j0 / 32),
+                            out + (n0 * oh * ow + p.output) * cout + j0, oh * ow * cout, p.last ? bp.map { $0 + j0 } : nil,
+                            nil, 0, p.last && relu ? 1 : 0, p.first ? 0 : 1)
                     }
                 }
             }

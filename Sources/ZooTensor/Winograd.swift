@@ -141,7 +141,7 @@ private struct WinogradStep {
             for xi in xis {
                 if packed {
                     zoo_packed_gemm(Int32(count), Int32(cout), Int32(cin), v + xi * count * cin, cin,
-                                    u + xi * planeSize, Int32(cout), 0, m + xi * count * cout, cout, nil, nil, 0, 0)
+                                    u + xi * planeSize, Int32(cout), 0, m + xi * count * cout, cout, nil, nil, 0, 0, 0)
                     continue
                 }
                 sgemm(m: count, n: cout, k: cin, a: v + xi * count * cin, lda: cin, b: u + xi * planeSize, ldb: cout,

@@ -44,11 +44,12 @@ size_t zoo_packed_size(int k, int n);
 /// a run of panels of 32 columns ([rows][32], the last panel zero-padded).
 void zoo_pack_b(const float *b, int k, int n, float *packed);
 
-/// c[m, n] = a[m, k] * B[k, panel0*32 ..< panel0*32 + n], B (k x packed_n) packed by
-/// `zoo_pack_b`, then + bias[n] and + residual[m, n] (rows ldr apart) when not NULL, then ReLU
-/// when asked (NaN stays NaN). Rows of a are lda apart, of c ldc. Single-threaded; AVX-512 only.
+/// c[m, n] = a[m, k] * B[k, panel0*32 ..< panel0*32 + n] (+ c when accumulate), B (k x
+/// packed_n) packed by `zoo_pack_b`, then + bias[n] and + residual[m, n] (rows ldr apart) when
+/// not NULL, then ReLU when asked (NaN stays NaN). Rows of a are lda apart, of c ldc.
+/// Single-threaded; AVX-512 only.
 void zoo_packed_gemm(int m, int n, int k, const float *a, ptrdiff_t lda, const float *packed, int packed_n,
                      int panel0, float *c, ptrdiff_t ldc, const float *bias, const float *residual, ptrdiff_t ldr,
-                     int relu);
+                     int relu, int accumulate);
 
 #endif
