@@ -117,6 +117,7 @@ __attribute__((target("avx512f"))) void zoo_packed_gemm(int m, int n, int k, con
                                                        const float *packed, int packed_n, int panel0, float *c,
                                                        ptrdiff_t ldc, const float *bias, const float *residual,
                                                        ptrdiff_t ldr, int relu, int accumulate) {
+    if (m <= 0 || n <= 0 || k <= 0) return;
     float tail[MR * KC];  // the last m % MR rows of A's depth block, zero-padded to MR
     size_t panels = (packed_n + NR - 1) / NR;
     // B is streamed once: each KC x NC block of it stays in L2 while every row passes over it.

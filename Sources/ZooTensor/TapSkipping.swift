@@ -120,6 +120,7 @@ func conv2dForwardTapByTap(
 ) {
     let (kh, kw, cin, cout) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
     let (h, w, oh, ow) = (g.rows.input, g.cols.input, g.rows.output, g.cols.output)
+    guard g.batch > 0 else { return }
     let plane = zoo_packed_size(Int32(cin), Int32(cout))
     let packed = cache.kernel(for: [-4], version: version) {
         [Float](unsafeUninitializedCapacity: kh * kw * plane) { p, initialized in

@@ -112,7 +112,7 @@ final class KernelTests: XCTestCase {
             let x = rng.tensor([2, h, w, cin]), kernel = rng.tensor([3, 3, cin, cout])
             let bias = (0..<cout).map { _ in rng.next() }
             let g = WindowGeometry(input: x.shape, kernel: (3, 3), strides: (1, 1), padding: p)
-            XCTAssertTrue(winogradApplies(g, kernel: kernel))
+            XCTAssertTrue(winogradApplies(g, kernel: kernel, minMap: 3))
             for relu in [false, true] {
                 var fast = [Float](repeating: .nan, count: g.outputPixels * cout)
                 fast.withUnsafeMutableBufferPointer {
