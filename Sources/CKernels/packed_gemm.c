@@ -129,8 +129,8 @@ __attribute__((target("avx512f"))) void zoo_packed_gemm(int m, int n, int k, con
             const float *block = packed + (size_t)p0 * panels * NR;
             if (m % MR) {
                 const float *last_rows = a + (size_t)(m - m % MR) * lda + p0;
-                memset(tail, 0, sizeof tail);
                 for (int r = 0; r < m % MR; r++) memcpy(tail + r * kc, last_rows + r * lda, kc * sizeof(float));
+                memset(tail + m % MR * kc, 0, (MR - m % MR) * kc * sizeof(float));
             }
             // The next block of B (the next depth block, else the next columns) is prefetched
             // while this one is multiplied, each tile taking an equal share: B then arrives as a

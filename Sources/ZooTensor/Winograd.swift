@@ -93,6 +93,11 @@ func conv2dForwardWinograd(
         chunk = (tiles.count + chunks - 1) / chunks
         chunks = (tiles.count + chunk - 1) / chunk
     }
+    if packedGemmEnabled && chunkTiles == nil && chunk % 12 != 0 && chunk > 12 {
+        // Whole 12-row tiles of the packed GEMM: 32 tiles would cost as much as 36.
+        chunk = min(tiles.count, (chunk + 11) / 12 * 12)
+        chunks = (tiles.count + chunk - 1) / chunk
+    }
     let biasLanes = (bias ?? [Float](repeating: 0, count: cout))
     x.data.withUnsafeBufferPointer { xp in
         u.withUnsafeBufferPointer { up in
