@@ -86,18 +86,26 @@ private func globalReduce(_ x: Tensor, average: Bool) -> Tensor {
     return Tensor(shape: [n, c], data: out)
 }
 
-/// ZeroPadding2D forward: [N,H,W,C] -> [N,H+top+bottom,W+left+right,C].
+/// ZeroPadding2D forward: [N,H,W,C] -> [N,H+top+bottom,W+left+right,C]. Each output row is
+/// written once (zeros only where the border is), images in parallel.
 public func zeroPad2dForward(_ x: Tensor, top: Int, bottom: Int, left: Int, right: Int) -> Tensor {
     let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (ph, pw) = (h + top + bottom, w + left + right)
-    var out = [Float](repeating: 0, count: n * ph * pw * c)
+    var out = uninitializedFloats(n * ph * pw * c)
     x.data.withUnsafeBufferPointer { xp in
         out.withUnsafeMutableBufferPointer { op in
-            for b in 0..<n {
-                for y in 0..<h {
-                    let src = xp.baseAddress! + (b * h + y) * w * c
-                    let dst = op.baseAddress! + ((b * ph + y + top) * pw + left) * c
-                    dst.update(from: src, count: w * c)
+            let (xb, ob) = (xp.baseAddress!, op.baseAddress!)
+            parallelChunks(n, minChunk: max(1, 16_384 / max(ph * pw * c, 1))) { images in
+                for b in images {
+                    let image = ob + b * ph * pw * c
+                    image.update(repeating: 0, count: top * pw * c)
+                    for y in 0..<h {
+                        let row = image + (y + top) * pw * c
+                        row.update(repeating: 0, count: left * c)
+                        (row + left * c).update(from: xb + (b * h + y) * w * c, count: w * c)
+                        (row + (left + w) * c).update(repeating: 0, count: right * c)
+                    }
+                    (image + (top + h) * pw * c).update(repeating: 0, count: bottom * pw * c)
                 }
             }
         }
