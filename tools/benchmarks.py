@@ -338,6 +338,7 @@ def run_forward(runner, args, cfg, zoo, python, model, size):
         if r:
             r["images_per_second"], r["variant"] = r["imagesPerSecond"], "fused inference graph"
             gflop = r["gflopPerImage"]
+            row["gemm"] = r.get("gemm")
         row["cells"]["zoo"] = cell(job, "images_per_second")
     if gflop is None:  # the nominal work per image, from zoo's own count
         job = runner.run(f"{name}/zoo-gflop", "zoo", [zoo, "bench", model, "--size", str(size), "--batch-size", "1",
@@ -597,6 +598,13 @@ def torch_check(meta):
     return text
 
 
+def zoo_gemm_note(results):
+    """Which GEMM zoo's forward rows multiplied the frozen weights with (from `zoo bench --json`)."""
+    kinds = sorted({row["gemm"] for row in results.get("forward", []) if row.get("gemm")})
+    names = {"packed": "zoo's packed AVX-512 GEMM (Sources/CKernels/packed_gemm.c)", "openblas": "OpenBLAS"}
+    return "; frozen weights through " + " and ".join(names.get(k, k) for k in kinds) if kinds else ""
+
+
 def markdown(meta, results, targets):
     s = meta["settings"]
     v, m = meta["versions"], meta["machine"]
@@ -613,7 +621,7 @@ def markdown(meta, results, targets):
             f"{m['os']}, Linux {m['kernel']}" + (f", {m['hypervisor']} guest" if m['hypervisor'] != '?' else "") + " |",
             f"| CPU flags | AVX-512: {', '.join(f.replace('avx512', '') for f in m['avx512']) or 'none'}; "
             f"AVX2 {'yes' if m['avx2'] else 'no'}, FMA {'yes' if m['fma'] else 'no'}; L2 {m['l2']}, L3 {m['l3']} |",
-            f"| zoo | git {v['zoo_git']}, {v['swift']}, release build |",
+            f"| zoo | git {v['zoo_git']}, {v['swift']}, release build" + zoo_gemm_note(results) + " |",
             f"| OpenBLAS | {v['openblas_package']}: {m['openblas_config'] or '?'} |",
             f"| Keras | TensorFlow {v.get('tensorflow')} (oneDNN on), tf_keras {v.get('tf_keras')}, "
             f"Keras {v.get('keras')} (TensorFlow backend); Python {v.get('python')}, NumPy {v.get('numpy')} |",

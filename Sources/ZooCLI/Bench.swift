@@ -21,7 +21,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Time exactly N batches after the warm-up, instead of --seconds (for large inputs).")
     var batches: Int?
 
-    @Option(help: "OpenBLAS threads (default: all cores).")
+    @Option(help: "Threads for zoo's parallel loops and GEMMs (default: all cores).")
     var threads: Int?
 
     @Flag(help: "Print one JSON object.")
@@ -36,6 +36,8 @@ struct Bench: ParsableCommand {
         let size: Int
         let batch: Int
         let threads: Int
+        /// Which GEMM multiplies the frozen weights: "packed" (zoo's own, AVX-512) or "openblas".
+        let gemm: String
         let imagesPerSecond: Double
         let gflopsPerSecond: Double
         let gflopPerImage: Double
@@ -74,7 +76,7 @@ struct Bench: ParsableCommand {
         let ips = Double(done * batchSize) / elapsed
         let gflop = Double(model.flopsPerImage) / 1e9
         let r = Result(model: architecture.model, size: shape[0], batch: batchSize, threads: blasThreads(),
-                       imagesPerSecond: ips, gflopsPerSecond: ips * gflop, gflopPerImage: gflop, batches: done,
+                       gemm: packedGemmEnabled ? "packed" : "openblas", imagesPerSecond: ips, gflopsPerSecond: ips * gflop, gflopPerImage: gflop, batches: done,
                        seconds: elapsed, peakRSSMegabytes: peakRSSMegabytes())
         if json { return try printJSON(r) }
         if profile {
@@ -84,9 +86,9 @@ struct Bench: ParsableCommand {
                 print(String(format: "  %-24@ %8.2f ms/batch  %5.1f%%", node.layer.name, 1000 * t / Double(done), 100 * t / total))
             }
         }
-        print(String(format: "%@ %dx%d batch %d, %d threads: %.1f images/s, %.1f GFLOP/s (%.3f GFLOP/image, %d batches in %.1f s), peak RSS %.0f MB",
-                     r.model, r.size, r.size, r.batch, r.threads, r.imagesPerSecond, r.gflopsPerSecond, r.gflopPerImage, done,
-                     elapsed, r.peakRSSMegabytes))
+        print(String(format: "%@ %dx%d batch %d, %d threads, %@ GEMM: %.1f images/s, %.1f GFLOP/s (%.3f GFLOP/image, %d batches in %.1f s), peak RSS %.0f MB",
+                     r.model, r.size, r.size, r.batch, r.threads, r.gemm, r.imagesPerSecond, r.gflopsPerSecond, r.gflopPerImage,
+                     done, elapsed, r.peakRSSMegabytes))
     }
 }
 

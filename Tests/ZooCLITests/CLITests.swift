@@ -136,6 +136,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(json?["batches"] as? Int, 3)
         XCTAssertEqual(json?["size"] as? Int, 28)
         XCTAssertEqual(json?["threads"] as? Int, 1)
+        XCTAssertTrue(["packed", "openblas"].contains(json?["gemm"] as? String ?? ""), r.stdout)
         XCTAssertGreaterThan(json?["peakRSSMegabytes"] as? Double ?? 0, 1)
         XCTAssertGreaterThan(json?["imagesPerSecond"] as? Double ?? 0, 0)
         let text = try zoo("bench", "cnn", "--batch-size", "2", "--batches", "1")
