@@ -20,6 +20,8 @@ trap 'rm -rf "$work"' EXIT
 export ZOO_CACHE_DIR="$work/cache"
 echo "== full-size VGG16/ResNet50 against Keras (tools/compare_full.py)"
 "$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo
+# 48 px, the benchmarked size whose 6x6 and 3x3 maps take their own paths (Winograd, tap by tap).
+"$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo --sizes 48 --formats legacy
 
 echo "== MNIST features against TensorFlow (tools/compare_features.py; 64 px makes avg and max pooling differ)"
 "$venv/bin/python" tools/compare_features.py --zoo .build/release/zoo --cases vgg16:32,vgg16:48,resnet50:32,vgg16:64,resnet50:64
