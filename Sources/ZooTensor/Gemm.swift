@@ -73,10 +73,16 @@ public let packedGemmAvailable = zoo_packed_gemm_available() != 0
 
 /// Row-major b [k, n] packed for `packedGemm`.
 func packMatrix(_ b: UnsafePointer<Float>, k: Int, n: Int) -> [Float] {
-    let count = zoo_packed_size(Int32(k), Int32(n))
-    return [Float](unsafeUninitializedCapacity: count) { p, initialized in
-        zoo_pack_b(b, Int32(k), Int32(n), p.baseAddress!)
-        initialized = count
+    packMatrices(b, count: 1, k: k, n: n)
+}
+
+/// `count` consecutive row-major [k, n] matrices (Winograd's 36 planes, a kernel's taps), each
+/// packed for `packedGemm`; matrix i starts at i * zoo_packed_size(k, n).
+func packMatrices(_ b: UnsafePointer<Float>, count: Int, k: Int, n: Int) -> [Float] {
+    let size = zoo_packed_size(Int32(k), Int32(n))
+    return [Float](unsafeUninitializedCapacity: count * size) { p, initialized in
+        for i in 0..<count { zoo_pack_b(b + i * k * n, Int32(k), Int32(n), p.baseAddress! + i * size) }
+        initialized = count * size
     }
 }
 

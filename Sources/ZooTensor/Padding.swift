@@ -37,6 +37,14 @@ public struct AxisGeometry: Sendable, Equatable {
         let lower = max(0, start)
         return lower..<max(lower, min(input, start + kernel))
     }
+
+    /// The kernel taps of output position `index` that land inside the input (the same window,
+    /// counted from the kernel's first tap).
+    @inline(__always)
+    public func taps(_ index: Int) -> Range<Int> {
+        let start = index * stride - padBefore, inside = window(index)
+        return (inside.lowerBound - start)..<(inside.upperBound - start)
+    }
 }
 
 /// The geometry of a 2-D window op (convolution or pooling) on an NHWC batch.

@@ -28,10 +28,7 @@ struct TapGroup {
 
 func tapGroups(_ a: AxisGeometry) -> [TapGroup] {
     var groups: [Range<Int>: [Int]] = [:]
-    for o in 0..<a.output {
-        let start = o * a.stride - a.padBefore
-        groups[max(0, -start)..<min(a.kernel, a.input - start), default: []].append(o)
-    }
+    for o in 0..<a.output { groups[a.taps(o), default: []].append(o) }
     return groups.map { TapGroup(taps: $0.key, outputs: $0.value) }.sorted { $0.outputs[0] < $1.outputs[0] }
 }
 
@@ -56,17 +53,15 @@ func conv2dForwardSkippingPadding(
         for rg in tapGroups(g.rows) {
             for cg in tapGroups(g.cols) {
                 let k = rg.taps.count * cg.taps.count * cin
-                let key = [rg.taps.lowerBound, rg.taps.upperBound, cg.taps.lowerBound, cg.taps.upperBound,
-                           packedGemmEnabled ? 1 : 0]
-                // The kernel rows of these taps, packed when the packed GEMM runs (then only that is kept).
-                let sub = cache.kernel(for: key, version: version) {
+                let sub = cache.kernel(for: [rg.taps.lowerBound, rg.taps.upperBound, cg.taps.lowerBound, cg.taps.upperBound],
+                                       version: version) {
                     var rows = [Float]()
                     rows.reserveCapacity(k * cout)
                     for i in rg.taps { for j in cg.taps {
                         let start = ((i * kw + j) * cin) * cout
                         rows += kernel.data[start..<(start + cin * cout)]
                     } }
-                    return packedGemmEnabled ? rows.withUnsafeBufferPointer { packMatrix($0.baseAddress!, k: k, n: cout) } : rows
+                    return rows
                 }
                 let pixels = g.batch * rg.outputs.count * cg.outputs.count
                 let perImage = rg.outputs.count * cg.outputs.count
@@ -90,7 +85,7 @@ func conv2dForwardSkippingPadding(
                     sub.withUnsafeBufferPointer { sp in
                         result.withUnsafeMutableBufferPointer { rp in
                             gemmTile(cp.baseAddress!, sp.baseAddress!, rp.baseAddress!, rows: pixels, k: k,
-                                     cout: cout, bias: bias, relu: relu, packed: packedGemmEnabled ? sp.baseAddress! : nil)
+                                     cout: cout, bias: bias, relu: relu)
                         }
                     }
                 }
@@ -123,27 +118,17 @@ func conv2dForwardTapByTap(
     guard g.batch > 0 else { return }
     let plane = zoo_packed_size(Int32(cin), Int32(cout))
     let packed = cache.kernel(for: [-4], version: version) {
-        [Float](unsafeUninitializedCapacity: kh * kw * plane) { p, initialized in
-            kernel.data.withUnsafeBufferPointer { kp in
-                for t in 0..<(kh * kw) {
-                    zoo_pack_b(kp.baseAddress! + t * cin * cout, Int32(cin), Int32(cout), p.baseAddress! + t * plane)
-                }
-            }
-            initialized = kh * kw * plane
-        }
+        kernel.data.withUnsafeBufferPointer { packMatrices($0.baseAddress!, count: kh * kw, k: cin, n: cout) }
     }
-    // Valid taps of each output row and column.
-    func valid(_ a: AxisGeometry, _ o: Int) -> Range<Int> {
-        let start = o * a.stride - a.padBefore
-        return max(0, -start)..<max(max(0, -start), min(a.kernel, a.input - start))
-    }
+    // Every output pixel has at least one tap inside the input (valid or same padding), so each
+    // gets a first product that writes it.
     struct Product { let tap: Int, input: Int, output: Int, first: Bool, last: Bool }
     var products: [Product] = []
     for i in 0..<kh {
         for j in 0..<kw {
-            for oy in 0..<oh where valid(g.rows, oy).contains(i) {
-                for ox in 0..<ow where valid(g.cols, ox).contains(j) {
-                    let (rows, cols) = (valid(g.rows, oy), valid(g.cols, ox))
+            for oy in 0..<oh where g.rows.taps(oy).contains(i) {
+                for ox in 0..<ow where g.cols.taps(ox).contains(j) {
+                    let (rows, cols) = (g.rows.taps(oy), g.cols.taps(ox))
                     let iy = oy * g.rows.stride - g.rows.padBefore + i, ix = ox * g.cols.stride - g.cols.padBefore + j
                     products.append(Product(tap: i * kw + j, input: iy * w + ix, output: oy * ow + ox,
                                             first: i == rows.lowerBound && j == cols.lowerBound,
@@ -152,12 +137,6 @@ func conv2dForwardTapByTap(
             }
         }
     }
-    // An output pixel whose window misses the input altogether (not with same padding) is bias.
-    for oy in 0..<oh { for ox in 0..<ow where valid(g.rows, oy).isEmpty || valid(g.cols, ox).isEmpty {
-        for n in 0..<g.batch {
-            for o in 0..<cout { out[((n * oh + oy) * ow + ox) * cout + o] = relu ? max(bias?[o] ?? 0, 0) : bias?[o] ?? 0 }
-        }
-    } }
     let panels = (cout + 31) / 32
     let byColumns = panels >= 2 * workerCount || g.batch < 24 * workerCount
     x.data.withUnsafeBufferPointer { xp in

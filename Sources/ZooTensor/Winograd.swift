@@ -73,15 +73,7 @@ func conv2dForwardWinograd(
     let planeSize = packedGemmEnabled ? zoo_packed_size(Int32(cin), Int32(cout)) : cin * cout
     let u = packedGemmEnabled
         ? cache.kernel(for: [-3], version: version) {
-            let u = winogradKernel(kernel)
-            return [Float](unsafeUninitializedCapacity: 36 * planeSize) { p, initialized in
-                u.withUnsafeBufferPointer { up in
-                    for xi in 0..<36 {
-                        zoo_pack_b(up.baseAddress! + xi * cin * cout, Int32(cin), Int32(cout), p.baseAddress! + xi * planeSize)
-                    }
-                }
-                initialized = 36 * planeSize
-            }
+            winogradKernel(kernel).withUnsafeBufferPointer { packMatrices($0.baseAddress!, count: 36, k: cin, n: cout) }
         }
         : cache.kernel(for: [-1], version: version) { winogradKernel(kernel) }
     let tiles = TileGrid(g)
