@@ -58,10 +58,16 @@ public final class Conv2D: Layer {
     private let tapCache = TapKernelCache()
 
     public override func forward(_ inputs: [Tensor]) -> Tensor {
+        convolve(inputs[0], residual: residual ? inputs[1] : nil)
+    }
+
+    /// The convolution, bias, an optional residual [N,OH,OW,O] (added before the activation, as a
+    /// fused ResNet Add) and the activation: x [N,H,W,C] -> [N,OH,OW,O].
+    func convolve(_ x: Tensor, residual: Tensor?) -> Tensor {
         let version = weights.reduce(0) { $0 &* 31 &+ $1.version }
-        var y = conv2dForward(inputs[0], kernel: weights[0].value, bias: useBias ? weights[1].value.data : nil,
+        var y = conv2dForward(x, kernel: weights[0].value, bias: useBias ? weights[1].value.data : nil,
                               strides: strides, padding: padding, relu: activation == .relu, taps: (tapCache, version),
-                              residual: residual ? inputs[1] : nil)
+                              residual: residual)
         if activation != .relu { applyActivation(activation, &y) }
         return y
     }

@@ -139,6 +139,10 @@ open class Layer {
 
     open func forward(_ inputs: [Tensor]) -> Tensor { inputs[0] }
 
+    /// How this layer computes its forward pass when that was chosen from its shapes (a
+    /// convolution's algorithm), for `zoo bench --profile`; nil for layers with one way.
+    open var planDescription: String? { nil }
+
     /// Frozen layers keep their weights in training (Keras's `layer.trainable = False`).
     public var trainable = true
 
