@@ -71,9 +71,9 @@ public struct ModelGraph: Sendable {
         /// tf-keras's `[[["layer", 0, 0, {}], ...]]`, which tf-keras and Keras 3 both load (the
         /// exported `model_config`).
         case legacy
-        /// Keras 3's `[{"args": [<__keras_tensor__ with keras_history>], "kwargs": {}}]`: the form
-        /// TensorBoard's graph plugin follows for the conceptual graph's edges (it skips the legacy
-        /// one, so a legacy config draws unconnected layers).
+        /// Keras 3's `[{"args": [<__keras_tensor__ with keras_history>], "kwargs": {}}]`, with the
+        /// `module` of every class: the form TensorBoard's graph plugin follows for the conceptual
+        /// graph's edges (it skips the legacy one, so a legacy config draws unconnected layers).
         case keras3
     }
 
@@ -98,14 +98,19 @@ public struct ModelGraph: Sendable {
                 let args: [Any] = tensors.count == 1 ? tensors : [tensors]
                 inbound = tensors.isEmpty ? [] : [["args": args, "kwargs": [String: Any]()] as [String: Any]]
             }
-            return ["class_name": node.className, "name": node.name, "config": node.config.mapValues(jsonReady),
-                    "inbound_nodes": inbound]
+            var layer: [String: Any] = ["class_name": node.className, "name": node.name,
+                                        "config": node.config.mapValues(jsonReady), "inbound_nodes": inbound]
+            if inboundNodes == .keras3 { layer.merge(["module": "keras.layers", "registered_name": NSNull()]) { $1 } }
+            return layer
         }
         var root: [String: Any] = [
             "class_name": "Functional",
             "config": ["name": name, "layers": layers, "input_layers": [[nodes[0].name, 0, 0]],
                        "output_layers": [[nodes.last!.name, 0, 0]]],
         ]
+        // Keras 3's deserializer finds classes by module, so with these its model_from_json
+        // rebuilds the model.
+        if inboundNodes == .keras3 { root.merge(["module": "keras.src.models.functional", "registered_name": "Functional"]) { $1 } }
         if let kerasVersion {
             root["keras_version"] = kerasVersion
             root["backend"] = "tensorflow"
