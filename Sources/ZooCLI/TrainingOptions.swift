@@ -56,10 +56,10 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Draw accuracy and loss curves (train and validation, per epoch) to FILE.svg, or FILE.png (needs rsvg-convert).")
     var plot: String?
 
-    @Option(help: "Write TensorBoard event files (epoch_loss, epoch_accuracy, epoch_learning_rate) under DIR/train and DIR/validation, and the model's graph (Keras layer names) under DIR/train, as Keras's TensorBoard callback does.")
+    @Option(help: "Write TensorBoard event files (epoch_loss, epoch_accuracy, epoch_learning_rate) under DIR/train and DIR/validation, and the model's graph with Keras's layer names under DIR/train (finetune: the whole exported model), as Keras's TensorBoard callback does.")
     var tensorboard: String?
 
-    @Option(help: "With --tensorboard, a histogram of every weight of the trained layers every N epochs, from the first (Keras's histogram_freq); 0 writes none.")
+    @Option(help: "With --tensorboard, a histogram of every weight of the model being trained (finetune: the head, and the unfrozen layers with --unfreeze) every N epochs from the first (Keras's histogram_freq); 0 writes none.")
     var histogramFreq: Int = 0
 
     func validate() throws {

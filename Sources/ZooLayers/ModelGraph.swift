@@ -89,10 +89,11 @@ public struct ModelGraph: Sendable {
             case .legacy:
                 inbound = node.inbound.isEmpty ? [] : [node.inbound.map { [$0, 0, 0, [String: Any]()] as [Any] }]
             case .keras3:
+                // Each input is the tensor it is: its batch shape and the layer that made it.
                 let tensors: [Any] = node.inbound.map { name in
-                    ["class_name": "__keras_tensor__",
-                     "config": ["shape": [NSNull()] + (shapes[name] ?? []).map { $0 as Any }, "dtype": "float32",
-                                "keras_history": [name, 0, 0] as [Any]] as [String: Any]] as [String: Any]
+                    let tensor: [String: Any] = ["shape": [NSNull()] + (shapes[name] ?? []).map { $0 as Any },
+                                                 "dtype": "float32", "keras_history": [name, 0, 0] as [Any]]
+                    return ["class_name": "__keras_tensor__", "config": tensor] as [String: Any]
                 }
                 // A layer of several inputs (Add) takes them as one list argument.
                 let args: [Any] = tensors.count == 1 ? tensors : [tensors]
