@@ -1,6 +1,7 @@
-"""`zoo train` / `zoo finetune` --tensorboard and --plot, read back with TensorBoard's own reader.
+"""`zoo train` / `zoo finetune` --tensorboard, --histogram-freq and --plot, read back with
+TensorBoard's own readers.
 
-  /tmp/kvenv/bin/python -m pytest -q tools/test_tensorboard.py     (ZOO=path/to/zoo to pick a binary)
+  .venv/bin/python -m pytest -q tools/test_tensorboard.py     (ZOO=path/to/zoo to pick a binary)
 
 For each run: DIR/train and DIR/validation each hold one event file that
 tensorboard's EventAccumulator reads; the scalar tags are exactly epoch_loss,
@@ -13,16 +14,41 @@ XML with two panels (accuracy, loss), each with a train and a validation
 polyline of E points whose heights are one decreasing affine function of the
 CSV values (so each line plots its own series).
 
-Runs: `zoo train --model mlp --epochs 3 --limit 1000` (~1 s) and
-`zoo finetune --model vgg16 --untrained --size 32 --epochs 2` on the built-in
-sample (~25 s on 2 cores: the backbone features are computed, into a cache in
-tmp_path).
+The model's graph (Keras's write_graph), checked against the exported model
+as Keras 3 loads it (for finetune that is the whole digit classifier:
+preprocessing, every VGG16 layer and the head, though only the head trains):
+  op graph     the train run's GraphDef has one node per layer, in order, named
+               as the layer, op = its Keras class, inputs = its inbound layers
+               in the file's model_config, _output_shapes = Keras's output shape
+               (batch -1), parameter counts equal to Keras's; validation has none
+  conceptual   the "keras" summary (plugin graph_keras_model, content "1",
+               step 0) holds the model's JSON config: TensorBoard's own
+               keras_util turns it into the same layers and edges, and Keras 3's
+               model_from_json rebuilds the same layers, classes and parameter
+               counts (trainable ones too)
+  histograms   with --histogram-freq N: a histogram plugin tensor tagged
+               LAYER/WEIGHT_0/histogram (tf-keras's tags) for exactly the
+               trainable weights, at steps 0, N, 2N, ... < E; the last one
+               equals tensorboard's histogram_pb of the exported final weights
+TensorBoard itself (python -m tensorboard.main on a loopback port) serves the
+op graph and the conceptual graph with every layer name.
+
+Runs: `zoo train --model mlp --epochs 3 --limit 1000 --histogram-freq 2` (~1 s),
+`zoo train --model cnn --epochs 2 --limit 300 --histogram-freq 1` (~2 s) and
+`zoo finetune --model vgg16 --untrained --size 32 --epochs 2 --histogram-freq 1`
+on the built-in sample (~25 s on 2 cores: the backbone features are computed,
+into a cache in tmp_path).
 """
 import csv
 import glob
+import json
 import os
 import re
+import socket
 import subprocess
+import sys
+import time
+import urllib.request
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -144,20 +170,188 @@ def check_plot(svg_path, rows):
     assert seen == {"accuracy", "loss"}, seen
 
 
+def read_model_config(path):
+    import h5py
+    with h5py.File(path, "r") as f:
+        raw = f.attrs["model_config"]
+    return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+
+
+def inbound(layer):
+    """Inbound layer names of a legacy (tf-keras) layer config."""
+    nodes = layer["inbound_nodes"]
+    return [n[0] for n in nodes[0]] if nodes else []
+
+
+def load_exported(path):
+    import keras
+    return keras.models.load_model(path, compile=False)
+
+
+def trainable_params(layer):
+    return sum(int(w.numpy().size) for w in layer.trainable_weights)
+
+
+def accumulator(directory):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    acc = EventAccumulator(directory, size_guidance={"scalars": 0, "tensors": 0})
+    acc.Reload()
+    return acc
+
+
+def check_graph(board, model_path):
+    """The op graph and the keras summary of the train run against the exported model."""
+    from tensorboard.plugins.graph import keras_util
+    import keras
+    config = read_model_config(model_path)
+    layers = [(l["name"], l["class_name"], inbound(l)) for l in config["config"]["layers"]]
+    model = load_exported(model_path)
+    assert [l.name for l in model.layers] == [name for name, _, _ in layers]
+
+    acc = accumulator(os.path.join(board, "train"))
+    assert acc.Tags()["graph"], "train run: no GraphDef"
+    graph = acc.Graph()
+    assert [(n.name, n.op, list(n.input)) for n in graph.node] == layers
+    for node, layer in zip(graph.node, model.layers):
+        shapes = [[d.size for d in s.dim] for s in node.attr["_output_shapes"].list.shape]
+        assert shapes == [[-1 if d is None else d for d in layer.output.shape]], (node.name, shapes, layer.output.shape)
+        assert node.attr["keras_class"].s.decode() == type(layer).__name__ == node.op, node.name
+        assert node.attr["parameters"].i == layer.count_params(), node.name
+        assert node.attr["trainable_parameters"].i == trainable_params(layer), node.name
+        assert json.loads(node.attr["keras_config"].s)["name"] == node.name
+    assert not accumulator(os.path.join(board, "validation")).Tags()["graph"], "validation run has a graph"
+
+    events = acc.Tensors("keras")
+    assert [e.step for e in events] == [0], [e.step for e in events]
+    meta = acc.SummaryMetadata("keras").plugin_data
+    assert (meta.plugin_name, meta.content) == ("graph_keras_model", b"1"), meta
+    summary = json.loads(events[0].tensor_proto.string_val[0])
+    scope = summary["config"]["name"] + "/"
+    conceptual = keras_util.keras_model_to_graph_def(summary)
+    assert [(n.name, list(n.input)) for n in conceptual.node] == \
+        [(scope + name, [scope + i for i in ins]) for name, _, ins in layers]
+    rebuilt = keras.models.model_from_json(json.dumps(summary))
+    assert [(l.name, type(l).__name__) for l in rebuilt.layers] == [(l.name, type(l).__name__) for l in model.layers]
+    assert [(l.count_params(), trainable_params(l)) for l in rebuilt.layers] == \
+        [(l.count_params(), trainable_params(l)) for l in model.layers]
+    return model
+
+
+def check_histograms(board, model, epochs, freq):
+    """Exactly the trainable weights, every `freq` epochs from the first; the last histogram is
+    TensorBoard's histogram_pb of the exported weights."""
+    import numpy as np
+    from tensorboard.plugins.histogram import summary_v2
+    from tensorboard.util import tensor_util
+    acc = accumulator(os.path.join(board, "train"))
+    weights = {f"{layer.name}/{w.name}_0/histogram": w.numpy() for layer in model.layers for w in layer.trainable_weights}
+    assert weights, "the model has no trainable weights"
+    tags = [t for t in acc.Tags()["tensors"] if t.endswith("/histogram")]
+    assert sorted(tags) == sorted(weights), (tags, sorted(weights))
+    for tag, value in weights.items():
+        events = acc.Tensors(tag)
+        assert [e.step for e in events] == list(range(0, epochs, freq)), (tag, [e.step for e in events])
+        assert acc.SummaryMetadata(tag).plugin_data.plugin_name == "histograms", tag
+        ours = tensor_util.make_ndarray(events[-1].tensor_proto)
+        reference = tensor_util.make_ndarray(summary_v2.histogram_pb(tag, value).value[0].tensor)
+        assert ours.dtype == reference.dtype and ours.shape == reference.shape == (30, 3), (tag, ours.shape)
+        assert np.array_equal(ours, reference), f"{tag}: {ours} != {reference}"
+        assert ours[:, 2].sum() == value.size, tag
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.read().decode()
+
+
+def check_served(board, model_path, tmp_path):
+    """TensorBoard serves both graphs of the train run with every layer name."""
+    names = [l["name"] for l in read_model_config(model_path)["config"]["layers"]]
+    port = free_port()
+    log = open(tmp_path / "tensorboard.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tensorboard.main", "--logdir", board, "--host", "127.0.0.1", "--port", str(port),
+         "--load_fast", "false", "--reload_interval", "1"], stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        base = f"http://127.0.0.1:{port}/data/plugin/graphs"
+        deadline = time.time() + 90
+        while True:
+            try:
+                info = json.loads(fetch(base + "/info"))
+                if info.get("train", {}).get("run_graph") and "keras" in info["train"]["tags"]:
+                    break
+            except OSError:
+                pass
+            assert server.poll() is None, (tmp_path / "tensorboard.log").read_text()[-2000:]
+            assert time.time() < deadline, f"TensorBoard did not list the graphs: {(tmp_path / 'tensorboard.log').read_text()[-2000:]}"
+            time.sleep(0.5)
+        assert info["train"]["tags"]["keras"]["conceptual_graph"], info
+        assert "validation" not in info or not info["validation"]["run_graph"], info
+        op_graph = fetch(base + "/graph?run=train&limit_attr_size=1024&large_attrs_key=_too_large_attrs")
+        conceptual = fetch(base + "/graph?run=train&tag=keras&conceptual=true")
+        for name in names:
+            assert f'name: "{name}"' in op_graph, f"op graph: no node {name}"
+            assert re.search(rf'name: "[^"/]+/{re.escape(name)}"', conceptual), f"conceptual graph: no node {name}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
 def test_train_mlp(tmp_path):
     run_zoo(["train", "--model", "mlp", "--epochs", "3", "--limit", "1000", "--tensorboard", "tb",
-             "--plot", "P.svg", "--output", "M.h5"], tmp_path)
+             "--histogram-freq", "2", "--plot", "P.svg", "--output", "M.h5"], tmp_path)
     rows = read_history(tmp_path / "M.history.csv")
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
     check_board(str(tmp_path / "tb"), rows)
     check_plot(tmp_path / "P.svg", rows)
+    model = check_graph(str(tmp_path / "tb"), tmp_path / "M.h5")
+    check_histograms(str(tmp_path / "tb"), model, epochs=3, freq=2)
+
+
+def test_train_cnn(tmp_path):
+    run_zoo(["train", "--model", "cnn", "--epochs", "2", "--limit", "300", "--tensorboard", "tb",
+             "--histogram-freq", "1", "--output", "M.h5"], tmp_path)
+    rows = read_history(tmp_path / "M.history.csv")
+    assert [int(r["epoch"]) for r in rows] == [1, 2]
+    check_board(str(tmp_path / "tb"), rows)
+    model = check_graph(str(tmp_path / "tb"), tmp_path / "M.h5")
+    check_histograms(str(tmp_path / "tb"), model, epochs=2, freq=1)
+    check_served(str(tmp_path / "tb"), tmp_path / "M.h5", tmp_path)
+
+
+def test_without_histograms(tmp_path):
+    """--histogram-freq 0 (the default) writes none; --histogram-freq without --tensorboard
+    is a usage error."""
+    run_zoo(["train", "--model", "mlp", "--epochs", "1", "--limit", "200", "--tensorboard", "tb",
+             "--output", "M.h5"], tmp_path)
+    acc = accumulator(str(tmp_path / "tb" / "train"))
+    assert acc.Tags()["tensors"] == ["keras"], acc.Tags()
+    assert acc.Tags()["graph"]
+    env = dict(os.environ, ZOO_CACHE_DIR=str(tmp_path / "zoo-cache"))
+    for flags in (["--histogram-freq", "1"], ["--tensorboard", "tb2", "--histogram-freq=-1"]):
+        r = subprocess.run([ZOO, "train", "--model", "mlp", "--epochs", "1", "--limit", "200", "--output", "N.h5"] + flags,
+                           capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+        assert r.returncode == 64, (flags, r.returncode, r.stderr)
+        assert "--histogram-freq" in r.stderr, r.stderr
+    assert not (tmp_path / "N.h5").exists() and not (tmp_path / "tb2").exists()
 
 
 def test_finetune_vgg16(tmp_path):
     run_zoo(["finetune", "--model", "vgg16", "--untrained", "--size", "32", "--epochs", "2",
-             "--cache-dir", str(tmp_path / "cache"), "--tensorboard", "tb2", "--plot", "F.svg",
-             "--output", "F.h5"], tmp_path)
+             "--cache-dir", str(tmp_path / "cache"), "--tensorboard", "tb2", "--histogram-freq", "1",
+             "--plot", "F.svg", "--output", "F.h5"], tmp_path)
     rows = read_history(tmp_path / "F.history.csv")
     assert [int(r["epoch"]) for r in rows] == [1, 2]
     check_board(str(tmp_path / "tb2"), rows)
     check_plot(tmp_path / "F.svg", rows)
+    model = check_graph(str(tmp_path / "tb2"), tmp_path / "F.h5")
+    names = [l.name for l in model.layers]
+    assert {"block1_conv1", "block5_pool", "caffe_preprocess", "head_predictions"} <= set(names), names
+    check_histograms(str(tmp_path / "tb2"), model, epochs=2, freq=1)

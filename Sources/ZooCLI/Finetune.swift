@@ -74,13 +74,16 @@ struct Finetune: ParsableCommand {
 
         let head = try classifierHead(features: train.features.shape[1], hidden: hidden, dropout: dropout)
         head.initializeKerasDefaults(seed: seed &+ 0x4EAD)
-        let trainer = try Trainer(model: head, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 64))
-        let run = "finetune model=\(model) size=\(source.size) pooling=\(source.pooling.rawValue) hidden=\(hidden) dropout=\(dropout) \(training.runDescription)"
-        var history = try training.fit(trainer, x: train.features, y: train.labels, run: run, json: json)
-        var evaluation = trainer.evaluate(x: test.features, y: test.labels)
-
         let backbone = try source.backbone(model: model, seed: seed)
         for layer in backbone.layers { layer.trainable = false }  // frozen, as Keras users freeze it
+        // Built before training (sharing the head's layers) so TensorBoard draws the model the run exports.
+        let full = try digitClassifier(name: "zoo_\(model)_classifier", backbone: backbone, head: head,
+                                       preprocessing: try catalogueEntry(model).preprocessing)
+        let trainer = try Trainer(model: head, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 64))
+        let run = "finetune model=\(model) size=\(source.size) pooling=\(source.pooling.rawValue) hidden=\(hidden) dropout=\(dropout) \(training.runDescription)"
+        var history = try training.fit(trainer, x: train.features, y: train.labels, run: run, json: json, graph: full.graph)
+        var evaluation = trainer.evaluate(x: test.features, y: test.labels)
+
         if unfreeze > 0 {
             let frozenAccuracy = evaluation.accuracy
             let upper = try backbone.split(belowTopWeighted: unfreeze).upper
@@ -104,15 +107,13 @@ struct Finetune: ParsableCommand {
             if json { printNotice(note) } else { print(note) }
             let second = try Trainer(model: stage, optimizer: optimizer, options: flags.options(defaultBatchSize: 64))
             let offset = history.count
-            history += try flags.fit(second, x: xTrain, y: train.labels, run: run + " unfreeze=\(unfreeze) backbone_lr=\(backboneLr)", json: json)
+            history += try flags.fit(second, x: xTrain, y: train.labels, run: run + " unfreeze=\(unfreeze) backbone_lr=\(backboneLr)", json: json,
+                                    graph: full.graph)
                 .map { var r = $0; r.epoch += offset; return r }
             evaluation = second.evaluate(x: xTest, y: test.labels)
             let line = String(format: "frozen-backbone test accuracy: %.4f; after unfreezing: %.4f", frozenAccuracy, evaluation.accuracy)
             if json { printNotice(line) } else { print(line) }
         }
-        let entry = try catalogueEntry(model)
-        let full = try digitClassifier(name: "zoo_\(model)_classifier", backbone: backbone, head: head,
-                                       preprocessing: entry.preprocessing)
         try finishTraining(full, history: history, test: evaluation, output: output, json: json)
         if json {
             try printJSON(Result(model: model, output: output, history: history, test: evaluation,

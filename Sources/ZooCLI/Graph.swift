@@ -26,7 +26,7 @@ struct Graph: ParsableCommand {
 
     func run() throws {
         let m = try modelFile.map(ModelFileOptions.load) ?? buildModel(model!, shape)
-        let dot = graphviz(m)
+        let dot = graphviz(m.graph)
         guard output.hasSuffix(".svg") else { return try writeTextAtomically(dot, to: output) }
         guard let dotTool = ["/usr/bin/dot", "/usr/local/bin/dot"].first(where: FileManager.default.isExecutableFile) else {
             throw ExitStatus.Failure(status: .failure, message: "\(output): SVG needs Graphviz's dot (Debian package graphviz); use a .dot file name")
@@ -39,12 +39,12 @@ struct Graph: ParsableCommand {
 }
 
 /// The model as a DOT digraph, top to bottom, one box per layer.
-func graphviz(_ m: Model) -> String {
-    var lines = ["digraph \"\(m.name)\" {", "  rankdir=TB;", "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", fontname=\"Helvetica\", fontsize=10];"]
-    for node in m.nodes {
-        let params = node.layer.parameterCount > 0 ? "\\n\(grouped(node.layer.parameterCount)) params" : ""
-        lines.append("  \"\(node.layer.name)\" [label=\"\(node.layer.name)\\n\(node.layer.className)\\n\(describeShape(node.outputShape))\(params)\"];")
-        for input in node.inputs { lines.append("  \"\(input)\" -> \"\(node.layer.name)\";") }
+func graphviz(_ graph: ModelGraph) -> String {
+    var lines = ["digraph \"\(graph.name)\" {", "  rankdir=TB;", "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", fontname=\"Helvetica\", fontsize=10];"]
+    for node in graph.nodes {
+        let params = node.parameterCount > 0 ? "\\n\(grouped(node.parameterCount)) params" : ""
+        lines.append("  \"\(node.name)\" [label=\"\(node.name)\\n\(node.className)\\n\(describeShape(node.outputShape))\(params)\"];")
+        for input in node.inbound { lines.append("  \"\(input)\" -> \"\(node.name)\";") }
     }
     lines.append("}")
     return lines.joined(separator: "\n") + "\n"

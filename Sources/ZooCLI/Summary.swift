@@ -21,10 +21,8 @@ struct SummaryCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let modelFile {
-            return print(try ModelFileOptions.load(modelFile).summary())
-        }
-        print(try buildModel(model!, shape).summary())
+        let m = try modelFile.map(ModelFileOptions.load) ?? buildModel(model!, shape)
+        print(m.graph.summary())
     }
 }
 

@@ -56,13 +56,18 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Draw accuracy and loss curves (train and validation, per epoch) to FILE.svg, or FILE.png (needs rsvg-convert).")
     var plot: String?
 
-    @Option(help: "Write TensorBoard event files (epoch_loss, epoch_accuracy, epoch_learning_rate) under DIR/train and DIR/validation.")
+    @Option(help: "Write TensorBoard event files (epoch_loss, epoch_accuracy, epoch_learning_rate) under DIR/train and DIR/validation, and the model's graph with Keras's layer names under DIR/train (finetune: the whole exported model), as Keras's TensorBoard callback does.")
     var tensorboard: String?
+
+    @Option(help: "With --tensorboard, a histogram of every weight of the model being trained (finetune: the head, and the unfrozen layers with --unfreeze) every N epochs from the first (Keras's histogram_freq); 0 writes none.")
+    var histogramFreq: Int = 0
 
     func validate() throws {
         guard epochs > 0, batchSize ?? 1 > 0 else { throw ValidationError("--epochs and --batch-size must be positive") }
         guard (0..<1).contains(validationSplit) else { throw ValidationError("--validation-split must be in [0, 1)") }
         if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
+        guard histogramFreq >= 0 else { throw ValidationError("--histogram-freq must be 0 or more") }
+        if histogramFreq > 0 && tensorboard == nil { throw ValidationError("--histogram-freq needs --tensorboard") }
         if let plot, !plot.hasSuffix(".svg") && !plot.hasSuffix(".png") {
             throw ValidationError("--plot takes a .svg or .png file name")
         }
@@ -99,7 +104,8 @@ struct TrainingFlags: ParsableArguments {
 
     /// Runs `trainer.fit` with Keras-style progress, checkpoints and resume.
     /// With `json`, stdout is reserved for the JSON result and the epoch lines go to stderr.
-    func fit(_ trainer: Trainer, x: Tensor, y: [Int], run: String, json: Bool = false) throws -> [EpochRecord] {
+    /// `graph` is what TensorBoard draws (default: the trained model's).
+    func fit(_ trainer: Trainer, x: Tensor, y: [Int], run: String, json: Bool = false, graph: ModelGraph? = nil) throws -> [EpochRecord] {
         let checkpoint = checkpointDir.map { $0 + "/" + Checkpoint.fileName }
         // Every output directory is checked before the first epoch, not after the last.
         if let plot { try checkWritable(plot) }
@@ -113,7 +119,8 @@ struct TrainingFlags: ParsableArguments {
             trainer.restore(try Checkpoint.restore(from: checkpoint, model: trainer.model, optimizer: trainer.optimizer, run: run))
             printNotice("resuming after epoch \(trainer.state.epochsDone) from \(checkpoint)")
         }
-        let board = try tensorboard.map { try TensorBoardWriter(directory: $0) }
+        let board = try tensorboard.map { try TensorBoardWriter(directory: $0, histogramFreq: histogramFreq) }
+        try board?.setModel(trainer.model, graph: graph)
         var bar: ProgressBar? = nil
         let history = try trainer.fit(
             x: x, y: y,

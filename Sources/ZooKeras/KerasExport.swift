@@ -5,25 +5,7 @@ import ZooLayers
 /// The tf-keras `model.to_json()` of a model: a flat Functional config with legacy
 /// `inbound_nodes`, which both tf-keras and Keras 3 (legacy .h5 loading) read.
 public func kerasModelConfig(_ model: Model, kerasVersion: String = exportKerasVersion) throws -> String {
-    var layers: [[String: Any]] = []
-    for node in model.nodes {
-        var config: [String: Any] = node.layer.kerasConfig.mapValues(jsonReady)
-        config["name"] = node.layer.name
-        if !(node.layer is InputLayer) { config["trainable"] = node.layer.trainable }  // tf-keras rejects it there
-        if config["dtype"] == nil { config["dtype"] = "float32" }
-        layers.append([
-            "class_name": node.layer.className, "name": node.layer.name, "config": config,
-            "inbound_nodes": node.inputs.isEmpty ? [] : [node.inputs.map { [$0, 0, 0, [String: Any]()] as [Any] }],
-        ])
-    }
-    let root: [String: Any] = [
-        "class_name": "Functional",
-        "config": ["name": model.name, "layers": layers, "input_layers": [[model.nodes[0].layer.name, 0, 0]],
-                   "output_layers": [[model.nodes.last!.layer.name, 0, 0]]],
-        "keras_version": kerasVersion, "backend": "tensorflow",
-    ]
-    let data = try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys])
-    return String(decoding: data, as: UTF8.self)
+    try model.graph.kerasJSON(kerasVersion: kerasVersion)
 }
 
 /// The Keras version exported files claim: the tf-keras release whose legacy format they follow.
@@ -58,15 +40,4 @@ public func writeLegacyWeights(_ model: Model, into group: H5Group) throws {
             _ = try g.createDataset(name, shape: w.shape, floats: w.value.data)
         }
     }
-}
-
-/// Optionals become JSON null, recursively; JSONSerialization knows no Swift Optional.
-func jsonReady(_ value: Any) -> Any {
-    let mirror = Mirror(reflecting: value)
-    if mirror.displayStyle == .optional {
-        return mirror.children.first.map { jsonReady($0.value) } ?? NSNull()
-    }
-    if let array = value as? [Any] { return array.map(jsonReady) }
-    if let dict = value as? [String: Any] { return dict.mapValues(jsonReady) }
-    return value
 }

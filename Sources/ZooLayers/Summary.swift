@@ -2,14 +2,19 @@ import Foundation
 import ZooTensor
 
 extension Model {
+    /// A table like Keras's `model.summary()`; see `ModelGraph.summary()`.
+    public func summary() -> String { graph.summary() }
+}
+
+extension ModelGraph {
     /// A table like Keras's `model.summary()`: layer (type), output shape, parameters, and for
     /// non-sequential models the inbound layers; then the totals.
     public func summary() -> String {
         let connected = !isSequential
         var rows: [[String]] = [["Layer (type)", "Output Shape", "Param #"] + (connected ? ["Connected to"] : [])]
         for node in nodes {
-            rows.append(["\(node.layer.name) (\(node.layer.className))", describeShape(node.outputShape),
-                         grouped(node.layer.parameterCount)] + (connected ? [node.inputs.joined(separator: ", ")] : []))
+            rows.append(["\(node.name) (\(node.className))", describeShape(node.outputShape),
+                         grouped(node.parameterCount)] + (connected ? [node.inbound.joined(separator: ", ")] : []))
         }
         let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max()! + 2 }
         let total = widths.reduce(0, +)
