@@ -156,8 +156,11 @@ def build(args):
         note("swift build -c release --product zoo")
         subprocess.run(["swift", "build", "-c", "release", "--product", "zoo"], cwd=ROOT, check=True,
                        stdout=sys.stderr)
-    zoo = os.path.join(capture(["swift", "build", "-c", "release", "--show-bin-path"]) or
-                       os.path.join(ROOT, ".build", "release"), "zoo")
+    if args.no_build and os.environ.get("ZOO"):
+        zoo = zoo_runner.binary()
+    else:
+        zoo = os.path.join(capture(["swift", "build", "-c", "release", "--show-bin-path"]) or
+                           os.path.join(ROOT, ".build", "release"), "zoo")
     if not os.access(zoo, os.X_OK):
         raise SystemExit(f"benchmarks: {zoo} is missing; build it or drop --no-build")
     sgemm = os.path.join(WORK, "sgemm_peak")
@@ -735,7 +738,7 @@ def main(argv=None):
     ap.add_argument("--python", default=sys.executable, help="Python with TensorFlow, Keras and torch")
     ap.add_argument("--output", default=os.path.join(ROOT, "BENCHMARKS.md"))
     ap.add_argument("--json-output", default=None, help="default: benchmarks.json beside --output")
-    ap.add_argument("--no-build", action="store_true", help="use the existing release build of zoo")
+    ap.add_argument("--no-build", action="store_true", help="use the existing release build of zoo ($ZOO if set)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per measurement")
     ap.add_argument("--command", default=None, help=argparse.SUPPRESS)  # how tools/bench.sh was called
     for key, default in FULL.items():
