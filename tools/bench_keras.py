@@ -14,7 +14,7 @@ Prints one JSON line per result on stdout (forward: one per model and mode); pro
   ranges, as `zoo bench`). mode "function": the model called in a tf.function (a compiled graph,
   like zoo's fixed pipeline), .numpy() on every result; "predict": model.predict over an array
   of the same number of batches with batch_size=--batch (its first call, which builds the
-  predict function, is a warm-up). PERFORMANCE.md: either can be the faster one here.
+  predict function, is a warm-up). Either can be the faster one here (BENCHMARKS.md names it).
 - features: uint8 digits -> tf.image.resize (bilinear, half-pixel centres) -> grayscale_to_rgb
   -> vgg16.preprocess_input (caffe) -> VGG16 (pooling avg), all inside one tf.function with a
   [None, H, W] uint8 signature (one trace), over batches of --batch; the features are gathered
@@ -22,8 +22,8 @@ Prints one JSON line per result on stdout (forward: one per model and mode); pro
 - head: Dense(256, relu) -> Dropout(0.5) -> Dense(10, softmax) on random 512-d features, Adam
   (Keras defaults), sparse categorical cross-entropy, fit(batch_size, epochs, shuffle=True,
   validation_split=0); per-epoch times from a callback.
-- train: tools/train_keras.py's mlp/cnn (zoo's ScratchModels.swift layer for layer) on the
-  digits, same fit settings, no validation, no evaluation.
+- train: zootools.models.scratch_model's mlp/cnn (zoo's ScratchModels.swift layer for layer) on
+  the digits, same fit settings, no validation, no evaluation.
 """
 import argparse
 import json
@@ -31,18 +31,16 @@ import os
 import sys
 import time
 
+# Must be set before TensorFlow is imported. Keras is imported later: the thread counts have to be
+# set before TensorFlow runs its first op.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_timing import timed  # noqa: E402
-from train_keras import build_model, load_split  # noqa: E402
-
 import tensorflow as tf  # noqa: E402
 
-APPS = {"vgg16": "VGG16", "resnet50": "ResNet50"}
+from zootools import mnist, models  # noqa: E402
+from zootools.timing import timed  # noqa: E402
 
 
 def log(msg):
@@ -61,8 +59,7 @@ def keras_module(name):
 
 def forward(args, name):
     import tf_keras
-    model = getattr(tf_keras.applications, APPS[name])(weights=None, include_top=False,
-                                                       input_shape=(args.size, args.size, 3))
+    model = models.application(tf_keras, name, args.size)
     x = np.random.default_rng(0).uniform(-120, 140, (args.batch, args.size, args.size, 3)).astype(np.float32)
     results = []
     for mode in (("function", "predict") if args.mode == "both" else (args.mode,)):
@@ -94,11 +91,10 @@ def forward(args, name):
 
 def features(args):
     import tf_keras
-    images, _ = load_split(args.data, args.split)
+    images, _ = mnist.digits(args.split, args.data)
     if args.limit:
         images = images[:args.limit]
-    model = tf_keras.applications.VGG16(weights=None, include_top=False, input_shape=(args.size, args.size, 3),
-                                        pooling="avg")
+    model = models.application(tf_keras, "vgg16", args.size, pooling="avg")
     preprocess = tf_keras.applications.vgg16.preprocess_input
 
     @tf.function(input_signature=[tf.TensorSpec([None, *images.shape[1:]], tf.uint8)])
@@ -149,11 +145,7 @@ def head(args):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((args.rows, args.features), dtype=np.float32)
     y = rng.integers(0, 10, args.rows)
-    inp = K.Input((args.features,), name="features")
-    h = K.layers.Dense(256, activation="relu", name="head_dense")(inp)
-    h = K.layers.Dropout(0.5, name="head_dropout")(h)
-    out = K.layers.Dense(10, activation="softmax", name="head_predictions")(h)
-    records = fit_timed(K, K.Model(inp, out, name="head"), x, y, args)
+    records = fit_timed(K, models.head_model(K, args.features, 256, 0.5), x, y, args)
     return {"rows": args.rows, "features": args.features, "batch": args.batch, "variant": args.keras,
             "keras_version": K.__version__, "epochs": records, "epoch_seconds": [r["seconds"] for r in records]}
 
@@ -161,10 +153,10 @@ def head(args):
 def train(args):
     K = keras_module(args.keras)
     K.utils.set_random_seed(0)
-    images, labels = load_split(args.data, "train")
+    images, labels = mnist.digits("train", args.data)
     if args.limit:
         images, labels = images[:args.limit], labels[:args.limit]
-    model = build_model(K, args.model, *images.shape[1:])
+    model = models.scratch_model(K, args.model, *images.shape[1:])
     records = fit_timed(K, model, images[..., None], labels, args)
     return {"model": args.model, "rows": len(labels), "batch": args.batch, "variant": args.keras,
             "keras_version": K.__version__, "epochs": records, "epoch_seconds": [r["seconds"] for r in records]}

@@ -19,7 +19,7 @@ and its ResNet50 is v1.5): the networks are written out here as Keras builds the
   in each stack's first block, BatchNormalization epsilon 1.001e-5 and biases on every
   convolution as Keras has them: 23,534,592 parameters + 53,120 BN statistics = Keras's
   count_params() 23,587,712; without the convolution biases (PyTorch's usual bias=False before
-  BN) 23,508,032, the HAZARDS.md figure. `check` verifies these counts; `check --keras` also
+  BN) 23,508,032. `check` verifies these counts; `check --keras` also
 copies seeded random weights (BN statistics far from identity, non-zero biases) from tf_keras's
 keras.applications models into these and compares the outputs at 32x32 (max |diff| <= 1e-4 x max |keras|).
 Inference: eval mode, torch.inference_mode(), channels_last tensors and weights (oneDNN's
@@ -35,15 +35,13 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_timing import timed  # noqa: E402
-from train_keras import load_split  # noqa: E402  (IDX/npz reader shared with the Keras side)
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
-import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-
-CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+from zootools import mnist, models
+from zootools.preprocess import CAFFE_MEAN_BGR
+from zootools.timing import timed
 VGG16_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
 RESNET50_STACKS = ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2))
 BN_EPSILON = 1.001e-5
@@ -151,9 +149,8 @@ def compare_with_keras(size=32, seed=0):
     import tf_keras
     rng = np.random.default_rng(seed)
     report = {}
-    for name, app in (("vgg16", "VGG16"), ("resnet50", "ResNet50")):
-        keras_model = getattr(tf_keras.applications, app)(weights=None, include_top=False,
-                                                          input_shape=(size, size, 3), pooling="avg")
+    for name in ("vgg16", "resnet50"):
+        keras_model = models.application(tf_keras, name, size, pooling="avg")
         layers = {layer.name: layer for layer in keras_model.layers}
         if name == "vgg16":
             names = [f"block{b + 1}_conv{i + 1}" for b, (_, n) in enumerate(VGG16_BLOCKS) for i in range(n)]
@@ -219,7 +216,7 @@ def preprocess(digits, size, layout="channels_last"):
 
 
 def task_features(args):
-    images, _ = load_split(args.data, args.split)
+    images, _ = mnist.digits(args.split, args.data)
     if args.limit:
         images = images[:args.limit]
     digits = torch.from_numpy(np.ascontiguousarray(images))
@@ -302,7 +299,7 @@ def task_head(args):
 
 
 def task_train(args):
-    images, labels = load_split(args.data, "train")
+    images, labels = mnist.digits("train", args.data)
     if args.limit:
         images, labels = images[:args.limit], labels[:args.limit]
     x = torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1)  # uint8 [N, 1, H, W]

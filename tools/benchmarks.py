@@ -26,26 +26,26 @@ faster of channels_last and contiguous (NCHW); training rows report the fastest 
 """
 import argparse
 import datetime
-import gzip
 import json
 import os
 import platform
 import shlex
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import numpy as np
+
+from zootools import MNIST_SAMPLE, ROOT, mnist, zoo as zoo_runner
+
 TOOLS = os.path.join(ROOT, "tools")
 WORK = os.path.join(ROOT, ".build", "bench")
-SAMPLE = os.path.join(ROOT, "Sources", "ZooData", "Resources", "mnist-sample")
 FASHION = "/usr/share/datasets/fashion-mnist"  # Debian's dataset-fashion-mnist: 60,000 + 10,000 IDX
-BLAS_ENV_DROPPED = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+BLAS_ENV_DROPPED = zoo_runner.BLAS_OVERRIDES
 FRAMEWORKS = ("zoo", "keras", "pytorch")
 LABEL = {"zoo": "zoo", "keras": "Keras", "pytorch": "PyTorch"}
 GROUPS = ("sgemm", "forward", "features", "head", "train")
@@ -74,14 +74,9 @@ class Runner:
         os.makedirs(log_dir, exist_ok=True)
 
     def env(self, framework):
-        env = dict(os.environ)
-        if framework in ("zoo", "sgemm"):
-            for name in BLAS_ENV_DROPPED:
-                env.pop(name, None)
-        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[name] = str(self.threads)
-        env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-        return env
+        threads = {name: self.threads for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+        return zoo_runner.environment(drop_blas_overrides=framework in ("zoo", "sgemm"), TF_CPP_MIN_LOG_LEVEL=3,
+                                      **threads)
 
     def run(self, name, framework, cmd, measurement=True):
         """Returns the job record; record["result"] is the parsed stdout (None on failure).
@@ -125,7 +120,7 @@ class Runner:
             job["error"] = f"exit status {p.returncode}: " + " | ".join(tail)
         else:
             try:
-                job["result"] = parse_output(stdout)
+                job["result"] = zoo_runner.parse_json(stdout)
             except ValueError as e:
                 job["error"] = f"unreadable output ({e}): {stdout[-300:]!r}"
         if "error" in job:
@@ -147,19 +142,6 @@ def cpu_busy_seconds():
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def parse_output(stdout):
-    """zoo prints one pretty-printed JSON object, the Python tools one object per line."""
-    text = stdout.strip()
-    try:
-        return json.loads(text)
-    except ValueError:
-        lines = [line for line in text.splitlines() if line.startswith("{")]
-        if not lines:
-            raise ValueError("no JSON")
-        objects = [json.loads(line) for line in lines]
-        return objects[0] if len(objects) == 1 else objects
-
-
 def capture(cmd, env=None):
     try:
         return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120).stdout.strip()
@@ -174,28 +156,17 @@ def build(args):
         note("swift build -c release --product zoo")
         subprocess.run(["swift", "build", "-c", "release", "--product", "zoo"], cwd=ROOT, check=True,
                        stdout=sys.stderr)
-    zoo = os.path.join(capture(["swift", "build", "-c", "release", "--show-bin-path"]) or
-                       os.path.join(ROOT, ".build", "release"), "zoo")
+    if args.no_build and os.environ.get("ZOO"):
+        zoo = zoo_runner.binary()
+    else:
+        zoo = os.path.join(capture(["swift", "build", "-c", "release", "--show-bin-path"]) or
+                           os.path.join(ROOT, ".build", "release"), "zoo")
     if not os.access(zoo, os.X_OK):
         raise SystemExit(f"benchmarks: {zoo} is missing; build it or drop --no-build")
     sgemm = os.path.join(WORK, "sgemm_peak")
     flags = capture(["pkg-config", "--cflags", "--libs", "openblas"]).split() or ["-lopenblas"]
     subprocess.run(["gcc", "-O2", os.path.join(TOOLS, "sgemm_peak.c"), *flags, "-o", sgemm], check=True)
     return zoo, sgemm
-
-
-def write_idx(path, array_bytes, shape):
-    with open(path, "wb") as f:
-        f.write(bytes([0, 0, 8, len(shape)]) + b"".join(struct.pack(">I", d) for d in shape))
-        f.write(array_bytes)
-
-
-def read_idx(path):
-    with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
-        raw = f.read()
-    ndim = raw[3]
-    shape = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
-    return raw[4 + 4 * ndim:], shape
 
 
 def tiled_dataset(train, test):
@@ -207,25 +178,16 @@ def tiled_dataset(train, test):
     tmp = directory + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
-    for split, prefix, count in (("train", "train", train), ("test", "t10k", test)):
-        images, (n, h, w) = read_idx(os.path.join(SAMPLE, f"{prefix}-images-idx3-ubyte.gz"))
-        labels, _ = read_idx(os.path.join(SAMPLE, f"{prefix}-labels-idx1-ubyte.gz"))
-        reps = -(-count // n)
-        write_idx(os.path.join(tmp, f"{prefix}-images-idx3-ubyte"), (images * reps)[:count * h * w], (count, h, w))
-        write_idx(os.path.join(tmp, f"{prefix}-labels-idx1-ubyte"), (labels * reps)[:count], (count,))
+    for split, count in (("train", train), ("test", test)):
+        for kind in ("images", "labels"):
+            path = mnist.idx_file(MNIST_SAMPLE, split, kind)
+            values = mnist.read_idx(path)  # uint8, as the files hold it
+            tiled = np.concatenate([values] * -(-count // len(values)))[:count]
+            name = os.path.basename(path).removesuffix(".gz")
+            with open(os.path.join(tmp, name), "wb") as f:
+                f.write(mnist.idx_bytes(tiled))
     os.rename(tmp, directory)
     return directory
-
-
-def digit_count(data, prefix):
-    """How many digits a split of an IDX directory holds (from its header); None if unknown."""
-    for name in (f"{prefix}-labels-idx1-ubyte.gz", f"{prefix}-labels-idx1-ubyte",
-                 f"{prefix}-labels.idx1-ubyte.gz", f"{prefix}-labels.idx1-ubyte"):
-        path = os.path.join(data, name)
-        if os.path.isfile(path):
-            with (gzip.open if name.endswith(".gz") else open)(path, "rb") as f:
-                return struct.unpack(">I", f.read(8)[4:8])[0]
-    return None
 
 
 def head_dataset(data):
@@ -234,7 +196,7 @@ def head_dataset(data):
     directory = os.path.join(WORK, "head-data")
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory)
-    for source, prefix in ((data, "train"), (SAMPLE, "t10k")):
+    for source, prefix in ((data, "train"), (MNIST_SAMPLE, "t10k")):
         for name in sorted(os.listdir(source)):
             if name.startswith(prefix + "-"):
                 os.symlink(os.path.join(source, name), os.path.join(directory, name))
@@ -776,7 +738,7 @@ def main(argv=None):
     ap.add_argument("--python", default=sys.executable, help="Python with TensorFlow, Keras and torch")
     ap.add_argument("--output", default=os.path.join(ROOT, "BENCHMARKS.md"))
     ap.add_argument("--json-output", default=None, help="default: benchmarks.json beside --output")
-    ap.add_argument("--no-build", action="store_true", help="use the existing release build of zoo")
+    ap.add_argument("--no-build", action="store_true", help="use the existing release build of zoo ($ZOO if set)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per measurement")
     ap.add_argument("--command", default=None, help=argparse.SUPPRESS)  # how tools/bench.sh was called
     for key, default in FULL.items():
@@ -804,10 +766,10 @@ def main(argv=None):
         data = tiled_dataset(60000, 10000)
         data_note = "the built-in 5,000-digit sample tiled to 60,000 + 10,000 digits (uncompressed IDX)"
     # Every framework gets the same rows: no more than the data holds.
-    for key, prefix in (("head_rows", "train"), ("train_rows", "train"), ("feature_digits", "t10k")):
-        available = digit_count(data, prefix) if os.path.isdir(data) else None
+    for key, split in (("head_rows", "train"), ("train_rows", "train"), ("feature_digits", "test")):
+        available = mnist.count(data, split) if os.path.isdir(data) else None
         if available is not None and available < cfg[key]:
-            note(f"{data}: {available} {prefix} digits, so {key} = {available} instead of {cfg[key]}")
+            note(f"{data}: {available} {split} digits, so {key} = {available} instead of {cfg[key]}")
             cfg[key] = available
     pin = (os.cpu_count() or 1) > args.threads and shutil.which("taskset") is not None
     runner = Runner(args.threads, args.timeout, os.path.join(WORK, "logs"), pin)

@@ -40,10 +40,12 @@ import tempfile
 import time
 import warnings
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import keras_common as kc  # noqa: E402
-from compare_full import kernel_scale  # noqa: E402
-from keras_common import h5py, keras, np, tf_keras  # noqa: E402
+import h5py
+
+from zootools import mnist, models
+from zootools.frameworks import forward, keras, np, tf_keras
+from zootools.parity import max_abs
+from zootools.preprocess import CAFFE_MEAN_BGR, digits_to_input, preprocess_for
 
 warnings.filterwarnings("ignore")  # legacy-HDF5 save warnings are expected here
 
@@ -79,7 +81,7 @@ def infer_recipe(config):
         backbone = None
     size = layers.get("resize", {}).get("config", {}).get("height")
     classes = {layer["class_name"] for layer in layers.values()}
-    pooling = next((p for p, cls in kc.POOLING_LAYERS.items() if cls in classes), None)
+    pooling = next((p for p, cls in models.POOLING_LAYERS.items() if cls in classes), None)
     hidden = layers["head_dense"]["config"]["units"] if "head_dense" in layers else 0
     dropout = layers["head_dropout"]["config"]["rate"] if "head_dropout" in layers else 0.0
     return backbone, size, pooling, hidden, dropout
@@ -109,7 +111,7 @@ def check_layout(path):
             g = f["model_weights"].get("caffe_preprocess")
             names = [n.decode() if isinstance(n, bytes) else n for n in g.attrs["weight_names"]] if g else []
             values = [np.asarray(g[n]) for n in names]
-        want = [np.ones((1, 1, 1, 3), np.float32), -np.asarray(kc.CAFFE_MEAN_BGR, np.float32)]
+        want = [np.ones((1, 1, 1, 3), np.float32), -np.asarray(CAFFE_MEAN_BGR, np.float32)]
         if len(values) != 2 or any(v.shape != w.shape or not np.array_equal(v, w) for v, w in zip(values, want)):
             problems.append(f"caffe_preprocess weights {[v.ravel().tolist() for v in values]}")
     last = layers[-1]
@@ -155,7 +157,7 @@ def compare(ref, probs):
     """(max abs diff, argmax mismatches, of them near-ties, error or None)."""
     if ref.shape != probs.shape:
         return None, None, None, f"Keras output shape {ref.shape}, file {probs.shape}"
-    err = kc.max_abs(ref, probs)
+    err = max_abs(ref, probs)
     differ = ref.argmax(1) != probs.argmax(1)
     ties = differ & (top2_gap(ref) <= 2 * TOL) & (top2_gap(probs) <= 2 * TOL)
     msg = []
@@ -173,10 +175,10 @@ def predict_loaded(K, path, x):
 
 def predict_by_name(K, path, digits, recipe):
     backbone, size, pooling, hidden, dropout = recipe
-    model = kc.build_classifier(K, backbone, size, pooling, hidden, dropout)
+    model = models.build_classifier(K, backbone, size, pooling, hidden, dropout)
     model.load_weights(path, by_name=True)
-    preprocess = kc.preprocess_for(backbone)
-    return np.concatenate([kc.forward(model, kc.digits_to_input(digits[i:i + BATCH], size, preprocess))
+    preprocess = preprocess_for(backbone)
+    return np.concatenate([forward(model, digits_to_input(digits[i:i + BATCH], size, preprocess))
                            for i in range(0, len(digits), BATCH)])
 
 
@@ -205,7 +207,7 @@ def run_checks(model_file, predictions, limit=None, override=None, out=print):
     except Exception as e:  # noqa: BLE001 - reported as a failed check below
         probs, pmsg = np.zeros((0, 10), np.float32), f"cannot read {predictions}: {type(e).__name__}: {e}"
     n = len(probs)
-    images, _ = kc.mnist_digits("test")
+    images, _ = mnist.digits("test")
     digits = images[:n]
     x = digits[..., None].astype(np.float32)
     try:
@@ -249,22 +251,21 @@ def make_export(path, backbone, size, pooling="avg", hidden=256, dropout=0.5, se
                 train_all=False, epochs=2):
     """A tf_keras model of the export layout, saved with model.save(h5) as an
     uncompiled model. Backbone: seeded random weights (He-normal, scaled as in
-    compare_full.py so activations stay O(1); caffe_preprocess kept fixed).
+    zootools.models.kernel_scale so activations stay O(1); caffe_preprocess kept fixed).
     The head (train_all: every layer but caffe_preprocess) is then trained
     for `epochs` on `train_rows` train digits with the rest frozen, so that,
     like a real fine-tuned model, predictions spread over the classes (random
     heads predict one class everywhere, which would make the argmax check
     vacuous)."""
     tf_keras.utils.set_random_seed(seed)
-    model = kc.build_export_model(tf_keras, backbone, size, pooling, hidden, dropout)
+    model = models.build_export_model(tf_keras, backbone, size, pooling, hidden, dropout)
     pre = model.get_layer("caffe_preprocess").get_weights()
-    scale = lambda name: 0.3 if name == "head_predictions" else kernel_scale(name)  # noqa: E731
-    kc.set_random_weights(model, seed, kernel_init="he", kernel_scale=scale)
+    models.set_random_weights(model, seed, kernel_init="he", kernel_scale=models.kernel_scale)
     model.get_layer("caffe_preprocess").set_weights(pre)
     if train_rows:
         for layer in model.layers:
-            layer.trainable = layer.name != "caffe_preprocess" if train_all else layer.name in kc.HEAD_LAYERS
-        images, labels = kc.mnist_digits("train")
+            layer.trainable = layer.name != "caffe_preprocess" if train_all else layer.name in models.HEAD_LAYERS
+        images, labels = mnist.digits("train")
         rows = np.random.default_rng(seed).permutation(len(images))[:train_rows]
         model.compile(tf_keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy")
         model.fit(images[rows, ..., None].astype(np.float32), labels[rows], batch_size=32, epochs=epochs, verbose=0)
@@ -281,7 +282,7 @@ def write_predictions(path, probs):
 
 
 def keras_predictions(model, n):
-    images, _ = kc.mnist_digits("test")
+    images, _ = mnist.digits("test")
     return np.asarray(model.predict(images[:n, ..., None].astype(np.float32), batch_size=BATCH, verbose=0))
 
 
@@ -348,7 +349,7 @@ def write_reference(out):
     probs = keras_predictions(model, r["limit"])
     write_predictions(p_file, probs)
     print(f"argmax histogram {np.bincount(probs.argmax(1), minlength=10)}, mean max prob {probs.max(1).mean():.3f}, "
-          f"accuracy {np.mean(probs.argmax(1) == kc.mnist_digits('test')[1][:len(probs)]):.3f}")
+          f"accuracy {np.mean(probs.argmax(1) == mnist.digits('test')[1][:len(probs)]):.3f}")
     failed = run_checks(model_file, p_file)
     for name in ("export_reference.h5", "export_reference.config.json", "export_reference.predictions.h5"):
         print(f"{name:36s} {os.path.getsize(os.path.join(out, name)):8d} bytes")

@@ -3,7 +3,8 @@
 
 For (vgg16, 32), (vgg16, 48) and (resnet50, 32) it builds the tf_keras
 keras.applications backbone (include_top=False, pooling="avg") with the seeded
-random weights of compare_full.py, saves them as legacy .h5 and computes the
+random weights of compare_full.py (zootools.models.seeded_application), saves
+them as legacy .h5 and computes the
 features of the first N built-in MNIST test digits in TensorFlow
 (tf.image.resize -> grayscale_to_rgb -> preprocess_input -> model), then runs
 
@@ -16,20 +17,17 @@ the second call must report "cacheHit": true and return the first call's
 features bit for bit.
 """
 import argparse
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
 import h5py
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import keras_common as kc  # noqa: E402
-from compare_full import APPS, REL_TOL, kernel_scale  # noqa: E402
-from keras_common import keras, np, tf_keras  # noqa: E402
+from zootools import mnist, models, zoo
+from zootools.frameworks import clear_sessions, forward, np, tf_keras
+from zootools.parity import REL_TOL, max_abs
+from zootools.preprocess import digits_to_input
 
 # Note: all three end in a 1x1 map, where avg == max pooling; --cases
 # vgg16:64,resnet50:64 (2x2 maps) also tells the pooling modes apart.
@@ -42,31 +40,27 @@ class Reference:
     features of `digits`."""
 
     def __init__(self, model_name, size, digits, seed, weights):
-        model = getattr(tf_keras.applications, APPS[model_name])(
-            include_top=False, pooling="avg", weights=None, input_shape=(size, size, 3))
-        kc.set_random_weights(model, seed, kernel_init="he", kernel_scale=kernel_scale)
+        model = models.seeded_application(tf_keras, model_name, size, seed, pooling="avg")
         model.save_weights(weights)  # .h5 suffix: tf_keras writes the legacy HDF5 format
         preprocess = getattr(tf_keras.applications, model_name).preprocess_input
-        self.y = np.concatenate([kc.forward(model, kc.digits_to_input(digits[i:i + BATCH], size, preprocess))
+        self.y = np.concatenate([forward(model, digits_to_input(digits[i:i + BATCH], size, preprocess))
                                  for i in range(0, len(digits), BATCH)])
         self.peak = float(np.max(np.abs(self.y)))
         if not 1e-3 <= self.peak <= 1e6:
             raise SystemExit(f"{model_name} {size}: reference max|features| = {self.peak:g} out of [1e-3, 1e6]")
 
 
-def run_zoo(zoo, model_name, size, weights, limit, output, cache_dir=None):
+def run_zoo(binary, model_name, size, weights, limit, output, cache_dir=None):
     """Runs `zoo features`; returns (features, labels, JSON summary, seconds, error or None)."""
-    cmd = [zoo, "features", "--model", model_name, "--weights", weights, "--split", "test",
-           "--size", str(size), "--pooling", "avg", "--limit", str(limit), "--output", output, "--json"]
-    cmd += ["--cache-dir", cache_dir] if cache_dir else ["--no-cache"]
-    t0 = time.time()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    secs = time.time() - t0
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-30:])
-        return None, None, None, secs, f"exit {proc.returncode}: {' '.join(cmd)}\n{tail}"
+    args = ["features", "--model", model_name, "--weights", weights, "--split", "test",
+            "--size", size, "--pooling", "avg", "--limit", limit, "--output", output, "--json"]
+    args += ["--cache-dir", cache_dir] if cache_dir else ["--no-cache"]
+    result = zoo.run(args, zoo=binary)
+    secs = result.seconds
+    if result.failure():
+        return None, None, None, secs, result.failure()
     try:
-        summary = json.loads(proc.stdout)
+        summary = result.json()
         with h5py.File(output, "r") as f:
             features, labels = f["features"][()], f["labels"][()]
     except Exception as e:  # noqa: BLE001 - any unreadable output is a failure
@@ -82,24 +76,24 @@ def check(ref, labels, features, zoo_labels):
         return None, f"/features shape {features.shape}, Keras {ref.y.shape}"
     if not np.array_equal(zoo_labels, labels):
         return None, f"/labels differ from the sample's labels at {np.flatnonzero(zoo_labels != labels)[:10]}"
-    err = kc.max_abs(features, ref.y)
+    err = max_abs(features, ref.y)
     return err, None if err <= REL_TOL * ref.peak else "features differ from Keras"
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--zoo", default=os.path.join(kc.ROOT, ".build", "release", "zoo"))
+    ap.add_argument("--zoo", default=zoo.binary(), help="default: $ZOO or the release build")
     ap.add_argument("--limit", type=int, default=200, help="first N digits of the test split")
     ap.add_argument("--cases", default=CASES, help="model:size list (default %(default)s)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--keep", metavar="DIR", help="write files here and keep them")
     args = ap.parse_args()
     cases = [(m, int(s)) for m, _, s in (c.partition(":") for c in args.cases.split(","))]
-    if any(m not in APPS for m, _ in cases):
+    if any(m not in models.APPLICATIONS for m, _ in cases):
         ap.error(f"unknown model in --cases {args.cases}")
     if not os.access(args.zoo, os.X_OK):
         ap.error(f"zoo CLI not found at {args.zoo} (build it or pass --zoo)")
-    images, labels = kc.mnist_digits("test")
+    images, labels = mnist.digits("test")
     digits, labels = images[:args.limit], labels[:args.limit]
     workdir = args.keep or tempfile.mkdtemp(prefix="zoo_features_")
     os.makedirs(workdir, exist_ok=True)
@@ -142,8 +136,7 @@ def main():
                         msg = "second (cached) call's features differ from the first call's"
                 report(model_name, size, "cache hit", ref, err, secs, msg)
             del ref
-            tf_keras.backend.clear_session()
-            keras.backend.clear_session()
+            clear_sessions()
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

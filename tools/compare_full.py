@@ -15,45 +15,28 @@ import argparse
 import gc
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 import warnings
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import keras_common as kc  # noqa: E402
-from keras_common import keras, np, tf_keras  # noqa: E402
+from zootools import h5files, models, zoo
+from zootools.frameworks import clear_sessions, forward, keras, np, tf_keras
+from zootools.parity import REL_TOL, assert_close, max_abs
 
 warnings.filterwarnings("ignore")  # legacy-HDF5 save warnings are expected here
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FORMATS = ("legacy", "official", "fullmodel", "keras3", "keras")
 EXT = {"legacy": ".h5", "official": ".h5", "fullmodel": ".h5", "keras3": ".weights.h5", "keras": ".keras"}
 BATCH = {32: 4, 224: 2}
-REL_TOL = 1e-4
-APPS = {"vgg16": "VGG16", "resnet50": "ResNet50"}
-
-
-def kernel_scale(name):
-    """Per-layer kernel std factors on top of He-normal so activations stay O(1):
-    the first conv absorbs the ~75 std of caffe-range pixels, ResNet residual
-    branches (_3_conv) are damped as in Fixup (16 un-normalised residual adds
-    would otherwise grow ~2^16 in variance: BN with random statistics does not
-    normalise), and the classifier keeps softmax away from one-hot."""
-    if name in ("block1_conv1", "conv1_conv"):
-        return 1 / 75
-    if name.endswith("_3_conv"):
-        return 0.25
-    return 0.3 if name == "predictions" else 1.0
 
 
 def official_entries(model_name, model):
-    """Layer names exactly as in the official files (KERAS_H5_FORMATS.md §3):
+    """Layer names exactly as in the official weight files (Models/catalogue.json):
     VGG16 input `input_2`; ResNet50 input `input_1` and top Dense `probs`."""
     inp = model.layers[0].name
     if model_name == "vgg16":
-        return kc.model_entries(model, rename={inp: "input_2"})
-    return kc.model_entries(model, rename={inp: "input_1", "predictions": "probs"})
+        return h5files.model_entries(model, rename={inp: "input_2"})
+    return h5files.model_entries(model, rename={inp: "input_1", "predictions": "probs"})
 
 
 class Case:
@@ -61,12 +44,10 @@ class Case:
 
     def __init__(self, model_name, size, seed):
         self.name, self.size, self.top = model_name, size, size == 224
-        self.kwargs = dict(weights=None, include_top=self.top, input_shape=(size, size, 3), pooling=None)
-        self.m2 = getattr(tf_keras.applications, APPS[model_name])(**self.kwargs)
-        kc.set_random_weights(self.m2, seed, kernel_init="he", kernel_scale=kernel_scale)
+        self.m2 = models.seeded_application(tf_keras, model_name, size, seed, include_top=self.top)
         rng = np.random.default_rng(seed + 1)
         self.x = rng.uniform(-120, 140, (BATCH.get(size, 2), size, size, 3)).astype(np.float32)
-        self.y = kc.forward(self.m2, self.x)
+        self.y = forward(self.m2, self.x)
         peak = float(np.max(np.abs(self.y)))
         if not 1e-3 <= peak <= 1e6:
             raise SystemExit(f"{model_name} {size}: reference output max|y| = {peak:g} out of [1e-3, 1e6]")
@@ -76,9 +57,9 @@ class Case:
     def m3(self):
         """Keras 3 twin with the same weights (only built when needed)."""
         if self._m3 is None:
-            self._m3 = getattr(keras.applications, APPS[self.name])(**self.kwargs)
-            kc.copy_weights(self.m2, self._m3)
-            kc.assert_close(kc.forward(self._m3, self.x), self.y, REL_TOL * self.peak, "Keras 3 twin")
+            self._m3 = models.application(keras, self.name, self.size, include_top=self.top)
+            models.copy_weights(self.m2, self._m3)
+            assert_close(forward(self._m3, self.x), self.y, REL_TOL * self.peak, "Keras 3 twin")
         return self._m3
 
     @property
@@ -91,9 +72,9 @@ class Case:
         elif fmt == "official":
             entries = official_entries(self.name, self.m2)
             if self.name == "vgg16":
-                kc.write_keras1_flat(path, entries)
+                h5files.write_keras1_flat(path, entries)
             else:
-                kc.write_keras2_nested(path, entries)
+                h5files.write_keras2_nested(path, entries)
             # The look-alike must load in Keras before it can judge zoo.
             err = self.keras_reload(fmt, path)
             if not err <= REL_TOL * self.peak:
@@ -108,41 +89,37 @@ class Case:
     def keras_reload(self, fmt, path):
         """Load `path` with Keras into a zeroed model; max abs error vs reference."""
         if fmt == "fullmodel":
-            y = kc.forward(tf_keras.models.load_model(path, compile=False), self.x)
+            y = forward(tf_keras.models.load_model(path, compile=False), self.x)
         elif fmt == "keras":
-            y = kc.forward(keras.models.load_model(path, compile=False), self.x)
+            y = forward(keras.models.load_model(path, compile=False), self.x)
         else:
             m = self.m3 if fmt == "keras3" else self.m2
-            for layer in kc.weighted_layers(m):
+            for layer in models.weighted_layers(m):
                 layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
             m.load_weights(path)
-            y = kc.forward(m, self.x)
-        return kc.max_abs(y, self.y)
+            y = forward(m, self.x)
+        return max_abs(y, self.y)
 
 
-def run_zoo(zoo, case, weights, in_path, out_path):
+def run_zoo(binary, case, weights, in_path, out_path):
     """Returns (max abs err or None, seconds, error message or None)."""
-    cmd = [zoo, "forward", case.name, "--weights", weights, "--size", str(case.size)]
-    cmd += ["--include-top"] if case.top else []
-    cmd += ["--input", in_path, "--output", out_path]
-    t0 = time.time()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    secs = time.time() - t0
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-30:])
-        return None, secs, f"exit {proc.returncode}: {' '.join(cmd)}\n{tail}"
+    args = ["forward", case.name, "--weights", weights, "--size", case.size]
+    args += ["--include-top"] if case.top else []
+    result = zoo.run(args + ["--input", in_path, "--output", out_path], zoo=binary)
+    if result.failure():
+        return None, result.seconds, result.failure()
     try:
-        out = kc.read_output(out_path)
+        out = h5files.read_output(out_path)
     except Exception as e:  # noqa: BLE001 - any unreadable output is a failure
-        return None, secs, f"cannot read {out_path}: {e}"
+        return None, result.seconds, f"cannot read {out_path}: {e}"
     if out.shape != case.y.shape:
-        return None, secs, f"output shape {out.shape}, Keras {case.y.shape}"
-    return kc.max_abs(out, case.y), secs, None
+        return None, result.seconds, f"output shape {out.shape}, Keras {case.y.shape}"
+    return max_abs(out, case.y), result.seconds, None
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--zoo", default=os.path.join(ROOT, ".build", "release", "zoo"))
+    ap.add_argument("--zoo", default=zoo.binary(), help="default: $ZOO or the release build")
     ap.add_argument("--models", default="vgg16,resnet50")
     ap.add_argument("--sizes", default="32,224", help="224 means include_top=True, others notop")
     ap.add_argument("--formats", default=",".join(FORMATS))
@@ -150,10 +127,10 @@ def main():
     ap.add_argument("--dry-run", action="store_true", help="skip zoo; reload each file with Keras instead")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    models = args.models.split(",")
+    model_names = args.models.split(",")
     sizes = [int(s) for s in args.sizes.split(",")]
     formats = args.formats.split(",")
-    bad = [m for m in models if m not in APPS] + [f for f in formats if f not in FORMATS]
+    bad = [m for m in model_names if m not in models.APPLICATIONS] + [f for f in formats if f not in FORMATS]
     if bad:
         ap.error(f"unknown model/format: {bad}")
     if not args.dry_run and not os.access(args.zoo, os.X_OK):
@@ -166,11 +143,11 @@ def main():
           f"{engine + ' s':>7s}", flush=True)
     passed = failed = 0
     try:
-        for model_name in models:
+        for model_name in model_names:
             for size in sizes:
                 case = Case(model_name, size, args.seed)
                 in_path = os.path.join(workdir, f"{model_name}_{size}_input.h5")
-                kc.write_io(in_path, case.x, None)  # /input only: zoo must compute /output
+                h5files.write_io(in_path, case.x, None)  # /input only: zoo must compute /output
                 for fmt in formats:
                     path = os.path.join(workdir, f"{model_name}_{size}_{fmt}{EXT[fmt]}")
                     out_path = os.path.join(workdir, f"{model_name}_{size}_{fmt}_output.h5")
@@ -194,8 +171,7 @@ def main():
                             if os.path.exists(p):
                                 os.remove(p)
                 del case
-                tf_keras.backend.clear_session()
-                keras.backend.clear_session()
+                clear_sessions()
                 gc.collect()
     finally:
         if not args.keep:

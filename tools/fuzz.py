@@ -25,9 +25,7 @@ import os
 import random
 import re
 import shutil
-import signal
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,9 +37,10 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "Tests/Fixtures/keras"
-SAMPLE = ROOT / "Sources/ZooData/Resources/mnist-sample"
+from zootools import KERAS_FIXTURES, MNIST_SAMPLE, mnist, zoo as zoo_runner
+
+FIXTURES = Path(KERAS_FIXTURES)
+SAMPLE = Path(MNIST_SAMPLE)
 KINDS = ["weights", "keras1", "model", "keras3", "archive", "config", "idxgz", "idx", "npz"]
 ALLOWED_STATUS = {0, 1, 3, 4, 64}
 ADDRESS_SPACE = 6 << 30
@@ -423,16 +422,15 @@ def mutate_json(rng, text):
 
 # ---------------------------------------------------------------- MNIST data
 
-def read_idx_sample():
-    return {p.name[:-3]: gzip.decompress(p.read_bytes()) for p in SAMPLE.glob("*-ubyte.gz")}
-
-
-def idx_subset(raw, count):
-    """The first `count` records of an IDX file."""
-    rank = raw[3]
-    dims = list(struct.unpack(f">{rank}I", raw[4:4 + 4 * rank]))
-    record = int(np.prod(dims[1:])) if rank > 1 else 1
-    return raw[:4] + struct.pack(f">{rank}I", count, *dims[1:]) + raw[4 + 4 * rank:4 + 4 * rank + count * record]
+def sample_subset(counts):
+    """{uncompressed IDX file name: its bytes} of the first counts[split] digits of each split
+    of the built-in sample."""
+    out = {}
+    for split, count in counts.items():
+        for kind in ("images", "labels"):
+            path = mnist.idx_file(SAMPLE, split, kind)
+            out[os.path.basename(path).removesuffix(".gz")] = mnist.idx_bytes(mnist.read_idx(path)[:count])
+    return out
 
 
 def mutate_idx(rng, raw):
@@ -494,8 +492,8 @@ class Campaign:
         # A model zoo can run on MNIST digits (28x28x1), so mutated configs and data reach the
         # forward pass, not just the loader.
         cnn = seeds / "cnn.h5"
-        subprocess.run([str(zoo), "train", "--model", "cnn", "--epochs", "1", "--limit", "200", "--output", str(cnn)],
-                       check=True, capture_output=True)
+        zoo_runner.run(["train", "--model", "cnn", "--epochs", "1", "--limit", "200", "--output", cnn],
+                       zoo=zoo, check=True)
         self.cnn = cnn
         self.h5 = {
             "weights": [FIXTURES / "tiny_vgg.tfkeras.weights.h5", FIXTURES / "tiny_vgg.keras2nested.h5"],
@@ -509,8 +507,7 @@ class Campaign:
             self.archive_entries = [(i.filename, z.read(i.filename)) for i in z.infolist()]
         self.hot[self.archive] = metadata_ranges(self.extract_weights())
         # MNIST: 300 training and 100 test digits of the built-in sample, as IDX and as npz.
-        sample = read_idx_sample()
-        self.idx = {name: idx_subset(raw, 300 if name.startswith("train") else 100) for name, raw in sample.items()}
+        self.idx = sample_subset({"train": 300, "test": 100})
         arrays = {}
         for split, prefix in (("train", "train"), ("test", "t10k")):
             x = np.frombuffer(self.idx[f"{prefix}-images-idx3-ubyte"][16:], dtype=np.uint8).reshape(-1, 28, 28)
@@ -718,19 +715,10 @@ class Campaign:
         # one-line error, not in our timeout.
         env = dict(os.environ, TMPDIR=str(tmp), ZOO_CACHE_DIR=str(run / "cache"), SWIFT_BACKTRACE="enable=no",
                    ZOO_CHECK_TIMEOUT=str(self.timeout / 2))
-        # The limits are set by a shell that then execs zoo: preexec_fn is unsafe with threads.
-        limited = ["/bin/sh", "-c", f'ulimit -v {ADDRESS_SPACE >> 10} && ulimit -c 0 && exec "$0" "$@"', str(self.zoo)]
-        p = subprocess.Popen(limited + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-                             cwd=run, start_new_session=True)
-        try:
-            _, err = p.communicate(timeout=self.timeout)
-            status = p.returncode
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            _, err = p.communicate()
-            status = None
+        r = zoo_runner.run(cmd, zoo=self.zoo, env=env, cwd=run, timeout=self.timeout, capture_stdout=False,
+                           address_space=ADDRESS_SPACE)
+        status, err = r.returncode, r.stderr
         seconds = time.time() - start
-        err = err.decode("utf-8", "replace")
         problem = classify(status, err, out, tmp)
         result = dict(kind=kind, index=index, seed=seed, status=status, stderr=err[-2000:], problem=problem, note=note,
                       command=["zoo"] + cmd, seconds=round(seconds, 2), run=str(run))
@@ -785,7 +773,7 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kinds", nargs="+", default=KINDS, help="a subset of " + " ".join(KINDS))
     parser.add_argument("--timeout", type=float, default=10, help="seconds per zoo run")
-    parser.add_argument("--zoo", default=str(ROOT / ".build/release/zoo"))
+    parser.add_argument("--zoo", default=zoo_runner.binary(), help="default: $ZOO or the release build")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--save", default=None, help="directory for failing inputs (default: a new temp dir)")
     parser.add_argument("--keep", type=int, default=3, help="failing inputs saved per kind and class")

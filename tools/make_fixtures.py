@@ -15,20 +15,20 @@ import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 import warnings
 import zipfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import keras_common as kc  # noqa: E402
-from keras_common import h5py, keras, np, tf_keras, tfk_hdf5  # noqa: E402
+import h5py
+
+from zootools import KERAS_FIXTURES, h5files, models
+from zootools.frameworks import KERAS3_VERSION, TF_KERAS_VERSION, forward, keras, np, tf_keras, tfk_hdf5
+from zootools.parity import assert_close
 
 warnings.filterwarnings("ignore")
 
 TMP = tempfile.mkdtemp(prefix="zoo_fixtures_")
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEEDS = {"tiny_vgg": 1, "tiny_resnet": 2, "tiny_layers": 3}
 MAX_FILE, MAX_TOTAL = 300_000, 3_000_000
 FIXED_DATE = "2000-01-01@00:00:00"  # replaces .keras "date_saved" (see normalize_keras_zip)
@@ -79,12 +79,12 @@ def check_load(path, builder, K, y_ref, x, by_name=False):
     m = builder(K)  # fresh instance: Keras's own (different) initial weights
     src = legacy_name(path)
     m.load_weights(src, by_name=True) if by_name else m.load_weights(src)
-    return kc.assert_close(kc.forward(m, x), y_ref, TOL, f"{os.path.basename(path)} via {K.__name__}")
+    return assert_close(forward(m, x), y_ref, TOL, f"{os.path.basename(path)} via {K.__name__}")
 
 
 def check_load_model(path, K, y_ref, x):
     m = K.models.load_model(path, compile=False)
-    return kc.assert_close(kc.forward(m, x), y_ref, TOL, f"{os.path.basename(path)} load_model via {K.__name__}")
+    return assert_close(forward(m, x), y_ref, TOL, f"{os.path.basename(path)} load_model via {K.__name__}")
 
 
 def expect_failure(what, fn):
@@ -122,7 +122,7 @@ def check_chunking_matches_keras(names):
     """Our keras_chunks() must equal what Keras itself writes when the list is
     over the header limit: shrink the limit so Keras splits into 2 chunks."""
     data = [n.encode() for n in names]
-    limit = kc.fixed_strings(names).nbytes - 1  # just too big for one chunk
+    limit = h5files.fixed_strings(names).nbytes - 1  # just too big for one chunk
     old = tfk_hdf5.HDF5_OBJECT_HEADER_LIMIT
     tfk_hdf5.HDF5_OBJECT_HEADER_LIMIT = limit
     try:
@@ -132,28 +132,28 @@ def check_chunking_matches_keras(names):
             assert "layer_names2" not in f.attrs
     finally:
         tfk_hdf5.HDF5_OBJECT_HEADER_LIMIT = old
-    for a, b in zip(theirs, kc.keras_chunks(names, 2)):
+    for a, b in zip(theirs, h5files.keras_chunks(names, 2)):
         assert a.dtype == b.dtype and list(a) == list(b), (a, b)
 
 
 def make_model_files(name, out):
     """Write all files for one tiny model; returns (notes, model, x, y)."""
-    builder = kc.TINY_BUILDERS[name]
+    builder = models.TINY_BUILDERS[name]
     seed = SEEDS[name]
     m2 = builder(tf_keras)
     if name == "tiny_resnet":  # same model.layers order as keras.applications
         block = [layer.name[len("conv2_block1"):] for layer in m2.layers if layer.name.startswith("conv2_block1")]
         assert block == ["_1_conv", "_1_bn", "_1_relu", "_2_conv", "_2_bn", "_2_relu",
                          "_0_conv", "_3_conv", "_0_bn", "_3_bn", "_add", "_out"], block
-    kc.set_random_weights(m2, seed)
+    models.set_random_weights(m2, seed)
     m3 = builder(keras)
-    kc.copy_weights(m2, m3)
+    models.copy_weights(m2, m3)
     x = np.random.default_rng(100 + seed).normal(size=(2, 16, 16, 3)).astype(np.float32)
-    y = kc.forward(m2, x)
-    kc.assert_close(kc.forward(m3, x), y, TOL, f"{name}: tf_keras vs Keras 3")
+    y = forward(m2, x)
+    assert_close(forward(m3, x), y, TOL, f"{name}: tf_keras vs Keras 3")
 
     p = lambda suffix: os.path.join(out, f"{name}.{suffix}")  # noqa: E731
-    entries = kc.model_entries(m2)
+    entries = h5files.model_entries(m2)
     weighted = [n for n, w in entries if w]
 
     # tf_keras 2.21 save_weights("*.weights.h5") writes the Keras 3 layout
@@ -166,13 +166,13 @@ def make_model_files(name, out):
     m3.save(p("k3.keras"))
     normalize_keras_zip(p("k3.keras"))
     m3.save(p("k3.model.h5"))
-    kc.write_keras1_flat(p("keras1.h5"), kc.model_entries(m2, rename={"input_1": "input_2"}))
-    kc.write_keras2_nested(p("keras2nested.h5"), entries)
+    h5files.write_keras1_flat(p("keras1.h5"), h5files.model_entries(m2, rename={"input_1": "input_2"}))
+    h5files.write_keras2_nested(p("keras2nested.h5"), entries)
     check_chunking_matches_keras([n for n, _ in entries])
-    kc.write_legacy_h5(p("chunked.h5"), entries, layout="nested", encoding="vlen",
-                       keras_version=kc.TF_KERAS_VERSION, backend="tensorflow", layer_chunks=2,
-                       weight_chunks={n: 2 for n in weighted[::2]})
-    kc.write_io(p("io.h5"), x, y)
+    h5files.write_legacy_h5(p("chunked.h5"), entries, layout="nested", encoding="vlen",
+                            keras_version=TF_KERAS_VERSION, backend="tensorflow", layer_chunks=2,
+                            weight_chunks={n: 2 for n in weighted[::2]})
+    h5files.write_io(p("io.h5"), x, y)
     with open(p("config.json"), "w") as f:
         f.write(json.dumps(json.loads(m2.to_json()), indent=2) + "\n")
     with open(p("k3.config.json"), "w") as f:
@@ -195,7 +195,7 @@ def make_model_files(name, out):
         for K in (tf_keras, keras):
             check_load(p(suffix), builder, K, y, x)
     check_load(p("tfkeras.weights.h5"), builder, keras, y, x)
-    assert np.array_equal(kc.read_output(p("io.h5")), y)
+    assert np.array_equal(h5files.read_output(p("io.h5")), y)
     return m2, x, y
 
 
@@ -203,21 +203,21 @@ def make_error_files(out, vgg, x, y):
     """Error fixtures, all derived from tiny_vgg."""
     p = lambda fname: os.path.join(out, fname)  # noqa: E731
     rng = np.random.default_rng(7)
-    builder = kc.build_tiny_vgg
-    entries = kc.model_entries(vgg)
-    nested = dict(layout="nested", encoding="vlen", keras_version=kc.TF_KERAS_VERSION, backend="tensorflow")
+    builder = models.build_tiny_vgg
+    entries = h5files.model_entries(vgg)
+    nested = dict(layout="nested", encoding="vlen", keras_version=TF_KERAS_VERSION, backend="tensorflow")
 
     wrong = [(n, [("kernel", rng.normal(size=(3, 3, 4, 9)).astype(np.float32)),
                   ("bias", rng.normal(size=(9,)).astype(np.float32))]) if n == "block2_conv1" else (n, w)
              for n, w in entries]
-    kc.write_legacy_h5(p("tiny_vgg.wrongshape.h5"), wrong, **nested)
+    h5files.write_legacy_h5(p("tiny_vgg.wrongshape.h5"), wrong, **nested)
 
     # Shuffled layer_names plus a layer the model does not have.
     extra = ("extra_dense", [("kernel", rng.normal(size=(16, 3)).astype(np.float32)),
                              ("bias", rng.normal(size=(3,)).astype(np.float32))])
     shuffled = [entries[i] for i in rng.permutation(len(entries))] + [extra]
     shuffled.insert(len(shuffled) // 2, shuffled.pop())  # extra not at the end
-    kc.write_legacy_h5(p("tiny_vgg.byname.h5"), shuffled, **nested)
+    h5files.write_legacy_h5(p("tiny_vgg.byname.h5"), shuffled, **nested)
 
     with open(p("not_hdf5.h5"), "w") as f:
         f.write("This is a plain text file, not HDF5. ModelZoo must report a clear error.\n")
@@ -238,7 +238,7 @@ def make_error_files(out, vgg, x, y):
 
 
 def write_readme(out, files):
-    v = dict(v2=kc.TF_KERAS_VERSION, v3=kc.KERAS3_VERSION)
+    v = dict(v2=TF_KERAS_VERSION, v3=KERAS3_VERSION)
     lines = ["# Keras fixtures", "",
              "Generated by `tools/make_fixtures.py` (do not edit by hand; rerun the script).",
              "Models (input 16x16x3, seeded random weights, identical in every file of a model):",
@@ -264,11 +264,11 @@ def write_readme(out, files):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=os.path.join(ROOT, "Tests", "Fixtures", "keras"))
+    ap.add_argument("--out", default=KERAS_FIXTURES)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     t0 = time.time()
-    for name in kc.TINY_BUILDERS:
+    for name in models.TINY_BUILDERS:
         m2, x, y = make_model_files(name, args.out)
         if name == "tiny_vgg":
             vgg, vx, vy = m2, x, y

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the small h5py-made HDF5 files that ZooHDF5's tests read.
 
-Run from the package root:  /tmp/kvenv/bin/python tools/make_hdf5_fixtures.py
+    python tools/make_hdf5_fixtures.py     (the tools venv: needs h5py and numpy)
+
 Output: Tests/ZooHDF5Tests/Fixtures/{strings,numbers}.h5
 """
 import os
@@ -9,7 +10,9 @@ import os
 import h5py
 import numpy as np
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "ZooHDF5Tests", "Fixtures")
+from zootools import ROOT
+
+OUT = os.path.join(ROOT, "Tests", "ZooHDF5Tests", "Fixtures")
 
 
 def fixed_string_type(size, pad):

@@ -11,15 +11,15 @@ Preprocessor (compared there with max abs error <= 1e-3 on the 0-255 scale).
   for S in 32, 48, 56, 64 (n = 8) and 224 (n = 2, the first two digits only: size).
 """
 import os
-import sys
 
 import h5py
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import keras_common as kc  # noqa: E402
-from keras_common import keras, np, tf, tf_keras  # noqa: E402
+from zootools import ROOT, mnist
+from zootools.frameworks import keras, np, tf, tf_keras
+from zootools.parity import assert_close
+from zootools.preprocess import digits_to_input, resize_digits
 
-OUT = os.path.join(kc.ROOT, "Tests", "Fixtures", "preprocess", "resize.h5")
+OUT = os.path.join(ROOT, "Tests", "Fixtures", "preprocess", "resize.h5")
 # The test split is sorted by label, 100 per class: these spread over the classes.
 INDICES = [0, 150, 250, 350, 450, 550, 650, 950]
 SIZES = {32: 8, 48: 8, 56: 8, 64: 8, 224: 2}  # size -> how many digits
@@ -42,7 +42,7 @@ def textbook_resize(digits, size):
 
 
 def main():
-    images, labels = kc.mnist_digits("test")
+    images, labels = mnist.digits("test")
     digits = images[INDICES]
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     # gzip + shuffle: the caffe arrays are 3 near-copies of mostly-background
@@ -53,22 +53,22 @@ def main():
         f.create_dataset("indices", data=np.asarray(INDICES, np.int64))
         f.create_dataset("labels", data=labels[INDICES])
         for size, n in SIZES.items():
-            resized = kc.resize_digits(digits[:n], size)
-            caffe = np.asarray(kc.digits_to_input(digits[:n], size, keras.applications.vgg16.preprocess_input))
+            resized = resize_digits(digits[:n], size)
+            caffe = np.asarray(digits_to_input(digits[:n], size, keras.applications.vgg16.preprocess_input))
             # zoo has one caffe path for both backbones (and compare_features
             # uses tf_keras's): all three must agree exactly.
             for other in (keras.applications.resnet50.preprocess_input,
                           tf_keras.applications.vgg16.preprocess_input):
-                assert np.array_equal(np.asarray(kc.digits_to_input(digits[:n], size, other)), caffe), other
+                assert np.array_equal(np.asarray(digits_to_input(digits[:n], size, other)), caffe), other
             resized = np.asarray(resized)[..., 0]
-            textbook = kc.assert_close(textbook_resize(digits[:n], size), resized, 1e-3, f"textbook resize {size}")
+            textbook = assert_close(textbook_resize(digits[:n], size), resized, 1e-3, f"textbook resize {size}")
             f.create_dataset(f"resized_{size}", data=resized, **z)
             f.create_dataset(f"caffe_{size}", data=caffe, **z)
             print(f"size {size:3d}: {n} digits, caffe {caffe.shape} in [{caffe.min():.2f}, {caffe.max():.2f}], "
                   f"textbook-formula resize max abs diff {textbook:g}")
         f.attrs["tensorflow_version"] = tf.__version__
         f.attrs["keras_version"] = keras.__version__
-    print(f"wrote {os.path.relpath(OUT, kc.ROOT)} ({os.path.getsize(OUT) / 1e6:.2f} MB)")
+    print(f"wrote {os.path.relpath(OUT, ROOT)} ({os.path.getsize(OUT) / 1e6:.2f} MB)")
 
 
 if __name__ == "__main__":

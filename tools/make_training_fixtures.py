@@ -17,13 +17,14 @@ Usage: python tools/make_training_fixtures.py [--out DIR] [--only head,mlp,cnn]
 """
 import argparse
 import os
-import sys
 import time
 import warnings
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import keras_common as kc  # noqa: E402
-from keras_common import h5py, keras, np, tf, tf_keras  # noqa: E402
+import h5py
+
+from zootools import ROOT, mnist, models
+from zootools.frameworks import KERAS3_VERSION, TF_KERAS_VERSION, keras, np, tf, tf_keras
+from zootools.parity import max_abs
 
 warnings.filterwarnings("ignore")
 tf.config.experimental.enable_op_determinism()
@@ -54,40 +55,18 @@ EXTRA_ATTRS = {"Adam": ("beta_1", "beta_2", "epsilon", "amsgrad"),
 
 
 # ---------------------------------------------------------------- models
+# zoo's head, mlp and cnn with dropout rate 0 (a step must not depend on dropout masks).
 
 def build_head(K):
-    L = K.layers
-    inp = L.Input((64,), name="input")
-    x = L.Dense(32, activation="relu", name="head_dense")(inp)
-    x = L.Dropout(0.0, name="head_dropout")(x)
-    x = L.Dense(10, activation="softmax", name="head_predictions")(x)
-    return K.Model(inp, x, name="head")
+    return models.head_model(K, 64, 32, 0.0, input_name="input")
 
 
 def build_mlp(K):
-    L = K.layers
-    inp = L.Input((28, 28, 1), name="input")
-    x = L.Rescaling(1 / 255, name="rescale")(inp)
-    x = L.Flatten(name="flatten")(x)
-    x = L.Dense(512, activation="relu", name="fc1")(x)
-    x = L.Dense(256, activation="relu", name="fc2")(x)
-    x = L.Dense(10, activation="softmax", name="predictions")(x)
-    return K.Model(inp, x, name="mlp")
+    return models.scratch_model(K, "mlp", dropout=(0.0, 0.0), input_name="input")
 
 
 def build_cnn(K):
-    L = K.layers
-    inp = L.Input((28, 28, 1), name="input")
-    x = L.Rescaling(1 / 255, name="rescale")(inp)
-    x = L.Conv2D(32, 3, activation="relu", name="conv1")(x)
-    x = L.Conv2D(64, 3, activation="relu", name="conv2")(x)
-    x = L.MaxPooling2D(2, name="pool")(x)
-    x = L.Dropout(0.0, name="dropout1")(x)
-    x = L.Flatten(name="flatten")(x)
-    x = L.Dense(128, activation="relu", name="fc1")(x)
-    x = L.Dropout(0.0, name="dropout2")(x)
-    x = L.Dense(10, activation="softmax", name="predictions")(x)
-    return K.Model(inp, x, name="cnn")
+    return models.scratch_model(K, "cnn", dropout=(0.0, 0.0), input_name="input")
 
 
 # ---------------------------------------------------------------- data
@@ -103,7 +82,7 @@ def digit_data(seed, rows):
     """First `rows` digits of the built-in train split after a seeded
     permutation (the files are sorted by label). The model input is the
     uint8 image as float32 [N, 28, 28, 1] (0..255; the model rescales)."""
-    images, labels = kc.mnist_digits("train")
+    images, labels = mnist.digits("train")
     indices = np.random.default_rng(seed).permutation(len(images))[:rows].astype(np.int64)
     data = {"images": images[indices], "labels": labels[indices], "indices": indices}
     return data, images[indices][..., None].astype(np.float32)
@@ -147,7 +126,7 @@ def make_optimizer(K, case):
 
 def fresh_model(spec, K, initial, case):
     model = spec.builder(K)
-    for layer in kc.weighted_layers(model):
+    for layer in models.weighted_layers(model):
         layer.set_weights(initial[layer.name])
     model.compile(optimizer=make_optimizer(K, case), loss=LOSS)
     return model
@@ -156,7 +135,7 @@ def fresh_model(spec, K, initial, case):
 def layer_weights(model):
     """{layer: [kernel, bias]} of the weighted layers, in layer.weights order."""
     return {layer.name: [np.asarray(w, np.float32) for w in layer.get_weights()]
-            for layer in kc.weighted_layers(model)}
+            for layer in models.weighted_layers(model)}
 
 
 def loop_run(spec, K, initial, case):
@@ -217,7 +196,7 @@ def float64_run(spec, initial, case):
 
 def rel_diff(a, b):
     """max |a - b| / max |b| (max abs diff if b is all zeros)."""
-    return kc.max_abs(a, b) / max(float(np.max(np.abs(b))), 1e-30)
+    return max_abs(a, b) / max(float(np.max(np.abs(b))), 1e-30)
 
 
 def compare(ref, other):
@@ -237,10 +216,10 @@ def run_case(spec, initial, case):
         "k3 fit vs loop (weights)": compare(w3, w3f),
         "tf_keras loop vs k3 loop (weights)": compare(w3, w2),
         "tf_keras fit vs k3 loop (weights)": compare(w3, w2f),
-        "tf_keras loop vs k3 loop (losses)": kc.max_abs(l2, l3),
-        "fit running-mean losses vs loop": max(kc.max_abs(l3f, l3), kc.max_abs(l2f, l3)),
+        "tf_keras loop vs k3 loop (losses)": max_abs(l2, l3),
+        "fit running-mean losses vs loop": max(max_abs(l3f, l3), max_abs(l2f, l3)),
         "float64 vs float32 (weights)": compare(w3, w64),
-        "float64 vs float32 (losses)": kc.max_abs(l64, l3),
+        "float64 vs float32 (losses)": max_abs(l64, l3),
     }
     for what, err in agree.items():
         tol = {"fit": FIT_LOSS_TOL, "flo": FLOAT64_TOL}.get(what[:3], AGREE_TOL)
@@ -298,8 +277,8 @@ def case_attrs(case):
 def write_fixture(path, spec, initial, results):
     with h5py.File(path, "w") as f:
         f.attrs["model"] = spec.name
-        f.attrs["keras_version"] = kc.KERAS3_VERSION
-        f.attrs["tf_keras_version"] = kc.TF_KERAS_VERSION
+        f.attrs["keras_version"] = KERAS3_VERSION
+        f.attrs["tf_keras_version"] = TF_KERAS_VERSION
         f.attrs["loss"] = LOSS
         f.attrs["batch_size"] = BATCH
         f.attrs["steps"] = spec.steps
@@ -343,7 +322,7 @@ def verify_file(path, spec, initial, results):
 
 def write_readme(out, sizes, summary):
     """summary: {fixture: (spec, {case: (weights, losses, agreement)})}."""
-    v = dict(k3=kc.KERAS3_VERSION, k2=kc.TF_KERAS_VERSION)
+    v = dict(k3=KERAS3_VERSION, k2=TF_KERAS_VERSION)
     lines = [
         "# Training fixtures", "",
         "Generated by `tools/make_training_fixtures.py` (do not edit by hand; rerun the script; the output is "
@@ -421,7 +400,7 @@ MODEL_TEXT = {
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=os.path.join(kc.ROOT, "Tests", "Fixtures", "training"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "Tests", "Fixtures", "training"))
     ap.add_argument("--only", default=",".join(SPECS), help="comma-separated subset of %(default)s")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)

@@ -7,7 +7,7 @@ off) and reports, per run: wall time, images/s, peak RSS (from wait4), and the E
 every 10% turned into a predicted finish time, with its error against the real finish as a
 share of the real run time. `--full` adds the whole 60,000-digit training split.
 
-    tools/scale_check.py [--zoo .build/release/zoo] [--model resnet50] [--size 224]
+    tools/scale_check.py [--zoo PATH] [--model resnet50] [--size 224]
                          [--counts 1000,2000,4000] [--full] [--json out.json]
 
 Data: Debian's Fashion-MNIST (60,000 28x28 digits in IDX, as MNIST) when installed, else the
@@ -25,8 +25,8 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchmarks import FASHION, tiled_dataset  # noqa: E402
+from benchmarks import FASHION, tiled_dataset
+from zootools import zoo as zoo_runner
 
 ETA = re.compile(r"(\d+)%.*ETA (?:(\d+):)?(\d+):(\d+)")
 DONE = re.compile(r"(\d+)/(\d+) images")
@@ -38,10 +38,9 @@ def seconds(h, m, s):
 
 def run(zoo, model, size, data, count, batch):
     out = tempfile.mktemp(suffix=".h5")
-    env = dict(os.environ)
-    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-        env.pop(name, None)  # see BENCHMARKS.md: the machine's defaults slow OpenBLAS down
-    cmd = [zoo, "features", "--model", model, "--untrained", "--size", str(size), "--data", data, "--split", "train",
+    env = zoo_runner.environment(drop_blas_overrides=True)
+    # Not zoo_runner.run: the ETA lines are timed as zoo prints them.
+    cmd = [zoo_runner.binary(zoo), "features", "--model", model, "--untrained", "--size", str(size), "--data", data, "--split", "train",
            "--limit", str(count), "--batch-size", str(batch), "--no-cache", "--output", out]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
@@ -69,7 +68,7 @@ def run(zoo, model, size, data, count, batch):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--zoo", default=".build/release/zoo")
+    p.add_argument("--zoo", default=zoo_runner.binary(), help="default: $ZOO or the release build")
     p.add_argument("--model", default="resnet50")
     p.add_argument("--size", type=int, default=224)
     p.add_argument("--batch-size", type=int, default=64)

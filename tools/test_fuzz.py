@@ -15,16 +15,18 @@ import h5py
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fuzz  # noqa: E402
+import fuzz
+from zootools import zoo as zoo_runner
 
-ZOO = os.environ.get("ZOO", str(fuzz.ROOT / ".build/release/zoo"))
+ZOO = zoo_runner.binary()
 FIXTURES = fuzz.FIXTURES
 
 
-def zoo(*args, tmp=None):
-    env = dict(os.environ, TMPDIR=str(tmp)) if tmp else None
-    return subprocess.run([ZOO, *map(str, args)], capture_output=True, text=True, timeout=60, env=env)
+def zoo(*args, tmp=None, env=None):
+    env = zoo_runner.environment(**({"TMPDIR": tmp} if tmp else {}), **(env or {}))
+    result = zoo_runner.run(args, zoo=ZOO, env=env, timeout=60)
+    assert result.returncode is not None, result.failure()
+    return result
 
 
 def refused(result, *needles):
@@ -74,8 +76,7 @@ def test_libhdf5_crash_is_contained(tmp_path):
 
 
 def test_check_timeout(tmp_path):
-    env = dict(os.environ, ZOO_CHECK_TIMEOUT="0.001")
-    r = subprocess.run([ZOO, "inspect", FIXTURES / "tiny_vgg.tfkeras.weights.h5"], capture_output=True, text=True, env=env)
+    r = zoo("inspect", FIXTURES / "tiny_vgg.tfkeras.weights.h5", env={"ZOO_CHECK_TIMEOUT": "0.001"})
     refused(r, "the HDF5 library did not finish reading this file in 0 s")
 
 

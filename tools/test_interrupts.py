@@ -1,6 +1,6 @@
 """No interrupted, failing or refused `zoo` run corrupts data.
 
-  /tmp/kvenv/bin/python -m pytest -q tools/test_interrupts.py
+  python -m pytest -q tools/test_interrupts.py      (the tools venv)
   ZOO=path/to/zoo            binary under test (default .build/release/zoo; copied once
                              with its resource bundle, so a concurrent rebuild cannot
                              swap it mid-run)
@@ -68,8 +68,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ZOO_SOURCE = os.environ.get("ZOO", os.path.join(ROOT, ".build", "release", "zoo"))
+from zootools import zoo as zoo_runner  # noqa: E402
+
+ZOO_SOURCE = zoo_runner.binary()
 SEED = int(os.environ.get("ZOO_INTERRUPT_SEED", "7"))
 EPOCHS = 30
 TRAIN_SEED = "1"  # also the seed of the untrained backbone, so part of the feature cache key
@@ -99,28 +100,20 @@ def zoo(tmp_path_factory):
 
 
 def zoo_env(cache_root, extra=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZOO_")}
-    env.update(TF_CPP_MIN_LOG_LEVEL="3", ZOO_CACHE_DIR=str(cache_root), **(extra or {}))
-    return env
+    return zoo_runner.environment(isolated=True, TF_CPP_MIN_LOG_LEVEL=3, ZOO_CACHE_DIR=cache_root, **(extra or {}))
 
 
-@dataclass
-class Result:
-    args: list
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-
+class Result(zoo_runner.Result):
     def describe(self):
-        return f"zoo {' '.join(map(str, self.args))}\n  exit {self.returncode}\n  stderr tail: {self.stderr[-1500:]!r}"
+        return f"{' '.join(self.command)}\n  exit {self.returncode}\n  stderr tail: {self.stderr[-1500:]!r}"
 
 
 def run(zoo, args, cwd, preexec_fn=None, timeout=150, env=None):
-    start = time.monotonic()
-    p = subprocess.run([zoo] + [str(a) for a in args], capture_output=True, text=True, cwd=cwd,
-                       env=zoo_env(cwd / "zoo-cache-root", env), preexec_fn=preexec_fn, timeout=timeout)
-    return Result(args, p.returncode, p.stdout, p.stderr, time.monotonic() - start)
+    r = zoo_runner.run(args, zoo=zoo, cwd=cwd, env=zoo_env(cwd / "zoo-cache-root", env), preexec_fn=preexec_fn,
+                       timeout=timeout)
+    if r.returncode is None:
+        raise subprocess.TimeoutExpired(r.command, timeout, r.stdout, r.stderr)
+    return Result(**vars(r))
 
 
 STARTED = []  # Popen objects of this test, ended (by pid) at teardown if still running

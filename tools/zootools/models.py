@@ -1,34 +1,25 @@
-"""Shared helpers for the ModelZoo Keras reference tools.
+"""The one place that builds the Keras reference models and gives them seeded random weights.
 
-Imports TensorFlow, tf_keras (Keras 2) and Keras 3 (TF backend) side by side:
-tf_keras is the reference implementation for the legacy .h5 formats, Keras 3
-for .weights.h5 / .keras. All writers of hand-made "look-alike" files live
-here so make_fixtures.py and compare_full.py produce identical layouts.
+Every builder takes `K`, the tf_keras or the keras module, so the same code makes the tf_keras
+reference and its Keras 3 twin (and this module imports no framework itself). Layer names and
+creation order follow keras.applications and zoo: creation order decides model.layers order,
+which is the order of topological weight loading.
+
+- applications: keras.applications VGG16 / ResNet50 (`application`, `seeded_application`)
+- tiny fixture models: tiny_vgg, tiny_resnet, tiny_layers (`TINY_BUILDERS`)
+- the fine-tuning head and the classifier / export layouts of `zoo finetune`
+- zoo's from-scratch mlp and cnn (`scratch_model`, Sources/ZooModels/ScratchModels.swift)
+- seeded random weights with BatchNormalization statistics far from the identity
 """
-import os
+import numpy as np
 
-# Must be set before TensorFlow is imported.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+from zootools.preprocess import CAFFE_MEAN_BGR
 
-import h5py  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-import tf_keras  # noqa: E402
-import keras  # noqa: E402
-from tf_keras.src.saving.legacy import hdf5_format as tfk_hdf5  # noqa: E402
-
-tf.get_logger().setLevel("ERROR")
-
-TF_KERAS_VERSION = tf_keras.__version__
-KERAS3_VERSION = keras.__version__
-
+APPLICATIONS = {"vgg16": "VGG16", "resnet50": "ResNet50"}
 # Variable roles in the order Keras stores them inside one layer.
 ROLES = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
-# Keras 1 variable names (keras/layers/{convolutional,core,normalization}.py, 2016).
-# Note: Keras 1 "running_std" really held the variance.
-KERAS1_NAMES = {"kernel": "W", "bias": "b", "gamma": "gamma", "beta": "beta",
-                "moving_mean": "running_mean", "moving_variance": "running_std"}
+HEAD_LAYERS = ("head_dense", "head_dropout", "head_predictions")
+POOLING_LAYERS = {"avg": "GlobalAveragePooling2D", "max": "GlobalMaxPooling2D"}
 
 
 # ---------------------------------------------------------------- weights
@@ -68,16 +59,25 @@ def random_layer_values(layer, rng, kernel_init="glorot", kernel_scale=1.0):
 
 def set_random_weights(model, seed, kernel_init="glorot", kernel_scale=None):
     """Give every layer of `model` seeded random weights (model.layers order).
-
-    kernel_scale(layer_name) -> factor for that layer's kernel std (default 1).
-    compare_full uses it to absorb the ~+-100 caffe-preprocessed pixel scale in
-    the first conv and to damp ResNet residual branches.
-    """
+    kernel_scale(layer_name) -> factor for that layer's kernel std (default 1)."""
     rng = np.random.default_rng(seed)
     for layer in model.layers:
         if layer.weights:
             scale = kernel_scale(layer.name) if kernel_scale else 1.0
             layer.set_weights(random_layer_values(layer, rng, kernel_init, scale))
+
+
+def kernel_scale(name):
+    """Per-layer kernel std factors on top of He-normal so that activations of the full-size
+    models stay O(1): the first conv absorbs the ~75 std of caffe-range pixels, ResNet residual
+    branches (_3_conv) are damped as in Fixup (16 un-normalised residual adds would otherwise
+    grow ~2^16 in variance: BN with random statistics does not normalise), and the classifiers
+    keep softmax away from one-hot."""
+    if name in ("block1_conv1", "conv1_conv"):
+        return 1 / 75
+    if name.endswith("_3_conv"):
+        return 0.25
+    return 0.3 if name in ("predictions", "head_predictions") else 1.0
 
 
 def weighted_layers(model):
@@ -100,31 +100,26 @@ def copy_weights(src, dst, check_names=True):
         lb.set_weights(la.get_weights())
 
 
-def forward(model, x):
-    """Inference forward pass (not model.predict: no batching/callbacks).
-    Works for tf_keras and Keras 3 models (both return TF tensors here)."""
-    return np.asarray(model(x, training=False))
+# ---------------------------------------------------------------- keras.applications
+
+def application(K, name, size, include_top=False, pooling=None):
+    """keras.applications VGG16 or ResNet50 on [size, size, 3] input, Keras's own initial weights."""
+    return getattr(K.applications, APPLICATIONS[name])(weights=None, include_top=include_top,
+                                                       input_shape=(size, size, 3), pooling=pooling)
 
 
-def max_abs(a, b):
-    return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
+def seeded_application(K, name, size, seed, include_top=False, pooling=None):
+    """`application` with the seeded He-normal weights (scaled by kernel_scale) and non-trivial
+    BatchNormalization statistics that the full-size comparisons judge zoo with."""
+    model = application(K, name, size, include_top, pooling)
+    set_random_weights(model, seed, kernel_init="he", kernel_scale=kernel_scale)
+    return model
 
 
-def assert_close(a, b, tol, what):
-    err = max_abs(a, b)
-    if not err <= tol:
-        raise AssertionError(f"{what}: max abs diff {err:.3g} > {tol:g}")
-    return err
-
-
-# ---------------------------------------------------------------- models
+# ---------------------------------------------------------------- tiny fixture models
 
 def residual_block_v1(L, x, filters, kernel_size=3, stride=1, conv_shortcut=True, name=None):
-    """Copy of keras/src/applications/resnet.py::residual_block_v1 (channels_last).
-
-    Layer creation order matters: it decides model.layers order, which is
-    the order of topological weight loading.
-    """
+    """Copy of keras/src/applications/resnet.py::residual_block_v1 (channels_last)."""
     bn_axis = 3
     if conv_shortcut:
         shortcut = L.Conv2D(4 * filters, 1, strides=stride, name=f"{name}_0_conv")(x)
@@ -163,8 +158,8 @@ def tiny_vgg_blocks(L, x):
 
 
 def build_tiny_vgg(K):
-    """K is the tf_keras or keras module. Input names are fixed so that files
-    do not depend on how many models were built before in the session."""
+    """Input names are fixed so that files do not depend on how many models
+    were built before in the session."""
     L = K.layers
     inp = L.Input((16, 16, 3), name="input_1")
     x = tiny_vgg_blocks(L, inp)
@@ -232,158 +227,7 @@ TINY_BUILDERS = {"tiny_vgg": build_tiny_vgg, "tiny_resnet": build_tiny_resnet,
                  "tiny_layers": build_tiny_layers}
 
 
-# ---------------------------------------------------------------- hand-written legacy .h5
-
-def model_entries(model, rename=None):
-    """[(layer_name, [(role, float32 array), ...]), ...] for all model.layers
-    (weightless ones included, as Keras writes them). rename maps model layer
-    names to file layer names."""
-    rename = rename or {}
-    return [(rename.get(layer.name, layer.name),
-             [(role_of(w), np.asarray(v, np.float32))
-              for w, v in zip(layer.weights, layer.get_weights())])
-            for layer in model.layers]
-
-
-def fixed_strings(names):
-    """Fixed-length NULLPAD 'S<maxlen>' array, as h5py 2.x stored np.asarray(bytes list)."""
-    return np.asarray([n.encode("utf8") for n in names])
-
-
-def keras_chunks(names, num_chunks):
-    """Keras's save_attributes_to_hdf5_group split: np.array_split of the
-    fixed-length array, so every chunk keeps the dtype S<max over all names>."""
-    return np.array_split(fixed_strings(names), num_chunks)
-
-
-def set_name_list(group, attr, names, encoding, num_chunks=1):
-    """Write a layer_names/weight_names attribute.
-
-    encoding "fixed": S<maxlen> NULLPAD (h5py 2.x, official files);
-    "vlen": variable-length ASCII (what h5py 3 / current Keras write).
-    An empty list is float64[0] (np.asarray([])) in both cases, never H5S_NULL.
-    """
-    if not names:
-        group.attrs[attr] = np.zeros(0, np.float64)
-    elif num_chunks > 1:
-        for i, chunk in enumerate(keras_chunks(names, num_chunks)):
-            group.attrs[f"{attr}{i}"] = chunk
-    elif encoding == "fixed":
-        group.attrs[attr] = fixed_strings(names)
-    else:
-        group.attrs[attr] = [n.encode("utf8") for n in names]
-
-
-def scalar_string(value, encoding):
-    # Fixed: np.bytes_ -> H5T_STRING of exactly len(value), NULLPAD (h5py 2.x
-    # wrote Python bytes like this). vlen: bytes -> variable-length ASCII.
-    return np.bytes_(value.encode()) if encoding == "fixed" else value.encode()
-
-
-def write_legacy_h5(path, entries, *, layout, encoding, keras_version=None,
-                    backend=None, layer_chunks=1, weight_chunks=None):
-    """Write a legacy Keras weights file by hand.
-
-    layout "nested" (Keras 2): datasets at <layer>/<layer>/<role>:0.
-    layout "keras1" (Keras 1, flat): datasets at <layer>/<layer>_<W|b|...>_1:0.
-    keras_version/backend None -> attribute absent (Keras 1 files had neither).
-    weight_chunks: {layer_name: n} to split that layer's weight_names.
-    """
-    weight_chunks = weight_chunks or {}
-    with h5py.File(path, "w") as f:
-        set_name_list(f, "layer_names", [n for n, _ in entries], encoding, layer_chunks)
-        if backend is not None:
-            f.attrs["backend"] = scalar_string(backend, encoding)
-        if keras_version is not None:
-            f.attrs["keras_version"] = scalar_string(keras_version, encoding)
-        for name, weights in entries:
-            g = f.create_group(name)
-            if layout == "keras1":
-                wnames = [f"{name}_{KERAS1_NAMES[role]}_1:0" for role, _ in weights]
-            else:
-                wnames = [f"{name}/{role}:0" for role, _ in weights]
-            set_name_list(g, "weight_names", wnames, encoding, weight_chunks.get(name, 1))
-            for wname, (_, value) in zip(wnames, weights):
-                g.create_dataset(wname, data=value)  # intermediate groups made by h5py
-
-
-def write_keras1_flat(path, entries):
-    """Look-alike of the official VGG16 files (Keras 1, Aug 2016, h5py 2.x)."""
-    write_legacy_h5(path, entries, layout="keras1", encoding="fixed")
-
-
-def write_keras2_nested(path, entries, keras_version="2.2.4"):
-    """Look-alike of the official ResNet50 files (Keras 2.2.x, h5py 2.x)."""
-    write_legacy_h5(path, entries, layout="nested", encoding="fixed",
-                    keras_version=keras_version, backend="tensorflow")
-
-
-def write_io(path, x, y, keras_version=TF_KERAS_VERSION):
-    """Input/expected-output pair: /input, /output float32 and @keras_version."""
-    with h5py.File(path, "w") as f:
-        f.create_dataset("input", data=np.asarray(x, np.float32))
-        if y is not None:
-            f.create_dataset("output", data=np.asarray(y, np.float32))
-        f.attrs["keras_version"] = keras_version
-
-
-def read_output(path, name="output"):
-    with h5py.File(path, "r") as f:
-        return np.asarray(f[name], np.float32)
-
-
-# ---------------------------------------------------------------- MNIST digits and preprocessing
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MNIST_SAMPLE = os.path.join(ROOT, "Sources", "ZooData", "Resources", "mnist-sample")
-IDX_PREFIX = {"train": "train", "test": "t10k"}
-
-
-def read_idx(path):
-    """An IDX file (gzipped or not) as a numpy array: big-endian header of
-    0, 0, dtype code, ndim, then one uint32 per dimension."""
-    import gzip
-    with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] != b"\0\0" or raw[2] != 0x08:  # 0x08: unsigned byte, all MNIST files use it
-        raise ValueError(f"{path}: not an unsigned-byte IDX file")
-    ndim = raw[3]
-    shape = np.frombuffer(raw, ">u4", ndim, 4).astype(int)
-    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(shape)
-
-
-def mnist_digits(split="test", directory=MNIST_SAMPLE):
-    """(images uint8 [N, 28, 28], labels int64 [N]) of one split; by default the
-    built-in sample that `zoo` uses when given no --data."""
-    prefix = os.path.join(directory, IDX_PREFIX[split])
-    images = read_idx(prefix + "-images-idx3-ubyte.gz")
-    labels = read_idx(prefix + "-labels-idx1-ubyte.gz").astype(np.int64)
-    assert len(images) == len(labels), (len(images), len(labels))
-    return images, labels
-
-
-def resize_digits(digits, size):
-    """uint8 [N, H, W] -> float32 tensor [N, size, size, 1] with tf.image.resize's
-    defaults (bilinear, half-pixel centres, no antialiasing): what zoo reproduces."""
-    return tf.image.resize(np.asarray(digits)[..., None], (size, size))
-
-
-def digits_to_input(digits, size, preprocess_input):
-    """The TensorFlow pipeline that `zoo features` mirrors: resize -> gray to RGB
-    -> preprocess_input (caffe: RGB->BGR, minus ImageNet means). Works on a
-    tensor on purpose: on a float numpy array preprocess_input edits its input
-    in place."""
-    return preprocess_input(tf.image.grayscale_to_rgb(resize_digits(digits, size)))
-
-
-# ---------------------------------------------------------------- fine-tuning head and export layout
-
-APPLICATIONS = {"vgg16": "VGG16", "resnet50": "ResNet50"}
-# caffe-mode preprocess_input: RGB -> BGR, then minus these ImageNet means (BGR order).
-CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
-HEAD_LAYERS = ("head_dense", "head_dropout", "head_predictions")
-POOLING_LAYERS = {"avg": "GlobalAveragePooling2D", "max": "GlobalMaxPooling2D"}
-
+# ---------------------------------------------------------------- heads, classifiers, export layout
 
 def add_head(K, x, hidden, dropout, classes=10):
     """The fine-tuning head on tensor x: Dense(hidden, relu, head_dense) ->
@@ -396,9 +240,10 @@ def add_head(K, x, hidden, dropout, classes=10):
     return L.Dense(classes, activation="softmax", name="head_predictions")(x)
 
 
-def preprocess_for(backbone):
-    """preprocess_input of a backbone (tiny_vgg: VGG16's, caffe mode); tf_keras's."""
-    return getattr(tf_keras.applications, "vgg16" if backbone == "tiny_vgg" else backbone).preprocess_input
+def head_model(K, features, hidden, dropout, input_name="features", classes=10):
+    """The head alone, as a model "head" on [features] inputs."""
+    inp = K.layers.Input((features,), name=input_name)
+    return K.Model(inp, add_head(K, inp, hidden, dropout, classes), name="head")
 
 
 def apply_backbone(K, backbone, x, pooling):
@@ -444,3 +289,34 @@ def build_export_model(K, backbone, size, pooling="avg", hidden=256, dropout=0.5
                     name=f"{backbone}_export")
     pre.set_weights([np.ones((1, 1, 1, 3), np.float32), -np.asarray(CAFFE_MEAN_BGR, np.float32)])
     return model
+
+
+# ---------------------------------------------------------------- zoo's from-scratch models
+
+def scratch_model(K, name, height=28, width=28, classes=10, dropout=(0.25, 0.5), input_name="input_digits"):
+    """zoo's mlp or cnn (Sources/ZooModels/ScratchModels.swift), layer for layer and name for name:
+    Input(H, W, 1) raw 0-255 -> Rescaling(1/255, "rescale") ->
+      mlp: Flatten -> Dense 512 relu "fc1" -> Dense 256 relu "fc2"
+      cnn: Conv2D 32 3x3 relu "conv1" -> Conv2D 64 3x3 relu "conv2" -> MaxPooling 2x2 "pool"
+           -> Dropout(dropout[0]) "dropout1" -> Flatten -> Dense 128 relu "fc1"
+           -> Dropout(dropout[1]) "dropout2"
+    -> Dense(classes, softmax, "predictions")."""
+    L = K.layers
+    inp = L.Input((height, width, 1), name=input_name)
+    x = L.Rescaling(1 / 255, name="rescale")(inp)
+    if name == "mlp":
+        x = L.Flatten(name="flatten")(x)
+        x = L.Dense(512, activation="relu", name="fc1")(x)
+        x = L.Dense(256, activation="relu", name="fc2")(x)
+    elif name == "cnn":
+        x = L.Conv2D(32, 3, activation="relu", name="conv1")(x)
+        x = L.Conv2D(64, 3, activation="relu", name="conv2")(x)
+        x = L.MaxPooling2D((2, 2), name="pool")(x)
+        x = L.Dropout(dropout[0], name="dropout1")(x)
+        x = L.Flatten(name="flatten")(x)
+        x = L.Dense(128, activation="relu", name="fc1")(x)
+        x = L.Dropout(dropout[1], name="dropout2")(x)
+    else:
+        raise ValueError(f"unknown scratch model {name!r} (mlp, cnn)")
+    out = L.Dense(classes, activation="softmax", name="predictions")(x)
+    return K.Model(inp, out, name=name)
