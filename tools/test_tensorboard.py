@@ -53,18 +53,19 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from zootools import zoo as zoo_runner
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ZOO = os.environ.get("ZOO", os.path.join(ROOT, ".build", "release", "zoo"))
+ZOO = zoo_runner.binary()
 TOL = 1e-6
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
 def run_zoo(args, tmp_path, timeout=150):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", ZOO_CACHE_DIR=str(tmp_path / "zoo-cache"))
-    r = subprocess.run([ZOO] + args, capture_output=True, text=True, timeout=timeout, env=env, cwd=tmp_path)
-    assert r.returncode == 0, f"zoo {' '.join(args)} exited {r.returncode}: {r.stderr[-2000:]}"
+    env = zoo_runner.environment(TF_CPP_MIN_LOG_LEVEL=3, ZOO_CACHE_DIR=tmp_path / "zoo-cache")
+    r = zoo_runner.run(args, zoo=ZOO, env=env, cwd=tmp_path, timeout=timeout)
+    assert not r.failure(), r.failure()
     return r
 
 
