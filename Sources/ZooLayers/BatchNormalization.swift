@@ -44,8 +44,8 @@ public final class BatchNormalization: Layer, KerasLayer {
 
     /// x [N,...,C] -> [N,...,C].
     public override func forward(_ inputs: [Tensor]) -> Tensor {
-        batchNormForward(inputs[0], gamma: weight("gamma")?.value.data, beta: weight("beta")?.value.data,
-                         mean: weight("moving_mean")!.value.data, variance: weight("moving_variance")!.value.data,
+        batchNormForward(inputs[0], gamma: weight(Self.gamma)?.value.data, beta: weight(Self.beta)?.value.data,
+                         mean: weight(Self.movingMean)!.value.data, variance: weight(Self.movingVariance)!.value.data,
                          epsilon: epsilon)
     }
 
@@ -60,8 +60,8 @@ public final class BatchNormalization: Layer, KerasLayer {
     public override func backward(_ dy: Tensor) -> [Tensor] {
         let x = cachedInput!
         let c = channels
-        let mean = weight("moving_mean")!.value.data, variance = weight("moving_variance")!.value.data
-        let gamma = weight("gamma")?.value.data
+        let mean = weight(Self.movingMean)!.value.data, variance = weight(Self.movingVariance)!.value.data
+        let gamma = weight(Self.gamma)?.value.data
         var dx = dy
         var dGamma = [Double](repeating: 0, count: c), dBeta = [Double](repeating: 0, count: c)
         let inv = variance.map { 1 / ($0 + epsilon).squareRoot() }
@@ -71,10 +71,10 @@ public final class BatchNormalization: Layer, KerasLayer {
             dBeta[ch] += Double(dy.data[i])
             dx.data[i] = dy.data[i] * (gamma?[ch] ?? 1) * inv[ch]
         }
-        if let g = weight("gamma") { accumulate(g, Tensor(shape: [c], data: dGamma.map(Float.init))) }
-        if let b = weight("beta") { accumulate(b, Tensor(shape: [c], data: dBeta.map(Float.init))) }
+        if let g = weight(Self.gamma) { accumulate(g, Tensor(shape: [c], data: dGamma.map(Float.init))) }
+        if let b = weight(Self.beta) { accumulate(b, Tensor(shape: [c], data: dBeta.map(Float.init))) }
         return [dx]
     }
 
-    private var channels: Int { weight("moving_mean")!.shape[0] }
+    private var channels: Int { weight(Self.movingMean)!.shape[0] }
 }

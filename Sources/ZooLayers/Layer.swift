@@ -135,6 +135,7 @@ open class Layer {
     public var trainableCount: Int { trainable ? weights.filter(\.trainable).reduce(0) { $0 + $1.count } : 0 }
 
     public func weight(_ name: String) -> Weight? { weights.first { $0.name == name } }
+    public func weight(_ role: WeightRole) -> Weight? { weights.first { $0.role == role } }
 }
 
 /// A float hyper-parameter as the shortest decimal that reads back to it (1.001e-05, not

@@ -43,8 +43,9 @@ public final class FusedConv2D: Layer {
     /// b'[o] = (b[o] - mean[o]) * s[o] + beta[o], with s = gamma / sqrt(var + eps).
     private func fold() -> (kernel: Tensor, bias: Tensor) {
         let o = conv.filters
-        let mean = bn.weight("moving_mean")!.value.data, variance = bn.weight("moving_variance")!.value.data
-        let gamma = bn.weight("gamma")?.value.data, beta = bn.weight("beta")?.value.data
+        typealias BN = BatchNormalization
+        let mean = bn.weight(BN.movingMean)!.value.data, variance = bn.weight(BN.movingVariance)!.value.data
+        let gamma = bn.weight(BN.gamma)?.value.data, beta = bn.weight(BN.beta)?.value.data
         let scale = (0..<o).map { (gamma?[$0] ?? 1) / (variance[$0] + bn.epsilon).squareRoot() }
         var kernel = conv.weights[0].value
         for i in kernel.data.indices { kernel.data[i] *= scale[i % o] }
