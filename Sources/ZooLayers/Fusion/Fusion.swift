@@ -1,5 +1,3 @@
-import ZooTensor
-
 extension Model {
     /// A faster model with the same outputs for inference, built from this model's `FusionPlan`
     /// out of `FusedConv2D` and `AddReLU` layers, which are no Keras classes. The model itself
@@ -10,18 +8,16 @@ extension Model {
         let fused = Model(name: name)
         for step in FusionPlan(self).steps {
             switch step {
-            case let .keep(i):
-                if let input = nodes[i].layer as? InputLayer {
+            case let .keep(node):
+                if let input = node.layer as? InputLayer {
                     try fused.input(input.name, shape: input.shape)
                 } else {
-                    try fused(nodes[i].layer, nodes[i].inputs)
+                    try fused(node.layer, node.inputs)
                 }
-            case let .convolution(conv, bn, relu, shortcut, name):
-                let layer = FusedConv2D(name, conv: nodes[conv].layer as! Conv2D, bn: nodes[bn].layer as! BatchNormalization,
-                                        relu: relu, residual: shortcut != nil)
-                try fused(layer, nodes[conv].inputs + (shortcut.map { [$0] } ?? []))
-            case let .addReLU(add, name):
-                try fused(AddReLU(name: name), nodes[add].inputs)
+            case let .convolution(conv, bn, relu, residual, inputs, name):
+                try fused(FusedConv2D(name, conv: conv, bn: bn, relu: relu, residual: residual), inputs)
+            case let .addReLU(inputs, name):
+                try fused(AddReLU(name: name), inputs)
             }
         }
         return fused

@@ -6,12 +6,12 @@
 struct FusionPlan {
     enum Step {
         /// A Keras layer run as it is.
-        case keep(node: Int)
-        /// Conv2D `conv` with BatchNormalization `bn` folded in, the ReLU after them when `relu`,
-        /// and `shortcut` added before the ReLU when the convolution absorbs its block's Add.
-        case convolution(conv: Int, bn: Int, relu: Bool, shortcut: String?, name: String)
-        /// An Add and the ReLU after it.
-        case addReLU(add: Int, name: String)
+        case keep(Model.Node)
+        /// `conv` with `bn` folded in, the ReLU after them when `relu`; with `residual`, the
+        /// second of `inputs` is the block's shortcut, added before the ReLU.
+        case convolution(conv: Conv2D, bn: BatchNormalization, relu: Bool, residual: Bool, inputs: [String], name: String)
+        /// An Add of `inputs` and the ReLU after it.
+        case addReLU(inputs: [String], name: String)
     }
 
     let steps: [Step]
@@ -29,11 +29,11 @@ struct FusionPlan {
             guard let i else { return false }
             return nodes[i].layer is ReLU || (nodes[i].layer as? ActivationLayer)?.activation == .relu
         }
-        /// Conv2D i and the BatchNormalization that alone consumes it.
-        func convBN(_ i: Int) -> (conv: Conv2D, bn: Int)? {
+        /// Conv2D i and the BatchNormalization j that alone consumes it.
+        func convBN(_ i: Int) -> (conv: Conv2D, bn: BatchNormalization, j: Int)? {
             guard let conv = nodes[i].layer as? Conv2D, conv.activation == .linear, let j = sole(i),
-                  nodes[j].layer is BatchNormalization else { return nil }
-            return (conv, j)
+                  let bn = nodes[j].layer as? BatchNormalization else { return nil }
+            return (conv, bn, j)
         }
         // An Add of two tensors where one is a 1x1 Conv2D+BN used only there (a ResNet block's
         // last convolution) becomes that convolution with the other tensor as its residual: the
@@ -56,20 +56,21 @@ struct FusionPlan {
         for i in nodes.indices where !absorbed.contains(i) {
             if deferred.contains(i) {
                 absorbed.insert(sole(i)!)  // emitted at its Add, which comes after the shortcut too
-            } else if let r = residualConv[i] {
+            } else if let r = residualConv[i], let (conv, bn, _) = convBN(r.conv) {
                 let k = sole(i), relu = isReLU(k)
                 if relu { absorbed.insert(k!) }
-                steps.append(.convolution(conv: r.conv, bn: sole(r.conv)!, relu: relu, shortcut: r.shortcut,
-                                          name: nodes[relu ? k! : i].layer.name))
-            } else if let (_, j) = convBN(i) {
+                steps.append(.convolution(conv: conv, bn: bn, relu: relu, residual: true,
+                                          inputs: [nodes[r.conv].inputs[0], r.shortcut], name: nodes[relu ? k! : i].layer.name))
+            } else if let (conv, bn, j) = convBN(i) {
                 let k = sole(j), relu = isReLU(k)
                 absorbed.formUnion(relu ? [j, k!] : [j])
-                steps.append(.convolution(conv: i, bn: j, relu: relu, shortcut: nil, name: nodes[relu ? k! : j].layer.name))
+                steps.append(.convolution(conv: conv, bn: bn, relu: relu, residual: false, inputs: nodes[i].inputs,
+                                          name: nodes[relu ? k! : j].layer.name))
             } else if nodes[i].layer is Add, let k = sole(i), isReLU(k) {
                 absorbed.insert(k)
-                steps.append(.addReLU(add: i, name: nodes[k].layer.name))
+                steps.append(.addReLU(inputs: nodes[i].inputs, name: nodes[k].layer.name))
             } else {
-                steps.append(.keep(node: i))
+                steps.append(.keep(nodes[i]))
             }
         }
         self.steps = steps
