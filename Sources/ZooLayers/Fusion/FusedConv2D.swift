@@ -9,13 +9,13 @@ public final class FusedConv2D: Layer {
     public let inner: Conv2D
     /// Whether a second input is added before the activation.
     public let residual: Bool
-    private let conv: Conv2D
-    private let bn: BatchNormalization
+    /// Taken from the Keras layers when fusing, so later changes to them need a new fused model.
+    private let folded: (kernel: Tensor, bias: Tensor)
 
-    public init(_ name: String, conv: Conv2D, bn: BatchNormalization, relu: Bool, residual: Bool) {
-        self.conv = conv
-        self.bn = bn
+    /// `conv` and `bn` are built layers of a model (`Model.fusedForInference` makes these).
+    init(_ name: String, conv: Conv2D, bn: BatchNormalization, relu: Bool, residual: Bool) {
         self.residual = residual
+        folded = Self.fold(conv, bn)
         inner = Conv2D(name, filters: conv.filters, kernelSize: conv.kernelSize, strides: conv.strides,
                        padding: conv.padding, activation: relu ? .relu : .linear)
         super.init(name: name)
@@ -25,25 +25,22 @@ public final class FusedConv2D: Layer {
 
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
         let output = try inner.build(Array(inputShapes.prefix(1)))
-        guard inputShapes.count == (residual ? 2 : 1), !residual || inputShapes[1] == output else {
-            throw LayerError.inputShape(layer: name, expected: residual ? "an input and a residual of shape \(output)" : "one input",
-                                        found: inputShapes)
+        guard inputShapes.count == (residual ? 2 : 1), !residual || inputShapes[1] == output,
+              inner.weights[0].shape == folded.kernel.shape else {
+            throw LayerError.inputShape(layer: name, expected: residual ? "an input and a residual of shape \(output)"
+                                            : "the input its convolution was built for", found: inputShapes)
         }
-        guard conv.weights.first?.shape == inner.weights[0].shape else {
-            throw LayerError.inputShape(layer: name, expected: "the input \(conv.name) was built for", found: inputShapes)
-        }
-        let (kernel, bias) = fold()
-        inner.weights[0].value = kernel
-        inner.weights[1].value = bias
+        inner.weights[0].value = folded.kernel
+        inner.weights[1].value = folded.bias
         weights = inner.weights
         return output
     }
 
     /// BatchNormalization(Conv2D(x)) as one convolution: W'[.., o] = W[.., o] * s[o] and
     /// b'[o] = (b[o] - mean[o]) * s[o] + beta[o], with s = gamma / sqrt(var + eps).
-    private func fold() -> (kernel: Tensor, bias: Tensor) {
-        let o = conv.filters
+    private static func fold(_ conv: Conv2D, _ bn: BatchNormalization) -> (kernel: Tensor, bias: Tensor) {
         typealias BN = BatchNormalization
+        let o = conv.filters
         let mean = bn.weight(BN.movingMean)!.value.data, variance = bn.weight(BN.movingVariance)!.value.data
         let gamma = bn.weight(BN.gamma)?.value.data, beta = bn.weight(BN.beta)?.value.data
         let scale = (0..<o).map { (gamma?[$0] ?? 1) / (variance[$0] + bn.epsilon).squareRoot() }
