@@ -97,7 +97,7 @@ public func loadWeights(into model: Model, from file: KerasWeightFile, mode: Loa
         }
         for (w, s) in zip(layer.weights, stored.weights) {
             let status: LoadStatus
-            if !roleMatches(stored: s.name, expected: w.name) {
+            if !roleMatches(stored: s.name, expected: w.role) {
                 status = .nameMismatch
             } else if s.shape != w.shape {
                 status = .shapeMismatch
@@ -203,19 +203,15 @@ public func snakeCase(_ name: String) -> String {
     return s.lowercased()
 }
 
-/// Checks a stored variable name against the role the model expects at that position.
-/// Keras 1 used `_W`, `_b`, `_running_mean` and `_running_std` (which held the variance), with a
-/// `_1` uniquifier; Keras 3 files have no names (`vars/0`), so position is all there is.
-func roleMatches(stored: String, expected: String) -> Bool {
+/// Checks a stored variable name against the role the model expects at that position, under any
+/// of the role's names (Keras 1's `_W`, `_running_std`, ...) and with a `_1` uniquifier; Keras 3
+/// files have no names (`vars/0`), so position is all there is.
+func roleMatches(stored: String, expected role: WeightRole) -> Bool {
     if stored.hasPrefix("vars/") { return true }
     var leaf = String(stored.split(separator: "/").last ?? "")
     if let colon = leaf.lastIndex(of: ":") { leaf = String(leaf[..<colon]) }
-    let aliases: [String: [String]] = [
-        "kernel": ["kernel", "W"], "bias": ["bias", "b"], "gamma": ["gamma"], "beta": ["beta"],
-        "moving_mean": ["moving_mean", "running_mean"], "moving_variance": ["moving_variance", "running_std"],
-    ]
     let candidates = [leaf, leaf.replacingOccurrences(of: "_[0-9]+$", with: "", options: .regularExpression)]
-    return (aliases[expected] ?? [expected]).contains { alias in
+    return role.names.contains { alias in
         candidates.contains { $0 == alias || $0.hasSuffix("_" + alias) }
     }
 }

@@ -1,76 +1,5 @@
 import ZooTensor
 
-/// One variable of a layer, named as Keras names it (`kernel`, `bias`, `gamma`, `beta`,
-/// `moving_mean`, `moving_variance`) and kept in Keras's shape.
-public final class Weight {
-    public let name: String
-    public let shape: [Int]
-    public let trainable: Bool
-    public var value: Tensor {
-        didSet {
-            precondition(value.shape == shape, "\(name): shape \(value.shape) != \(shape)")
-            version &+= 1
-        }
-    }
-    /// Bumped on every change, so caches derived from the value know when they are stale.
-    public private(set) var version = 0
-    /// Accumulated by `backward`, cleared by the optimizer step.
-    public var gradient: Tensor?
-
-    public init(_ name: String, shape: [Int], trainable: Bool = true, value: Tensor? = nil) {
-        self.name = name
-        self.shape = shape
-        self.trainable = trainable
-        self.value = value ?? Tensor(zeros: shape)
-    }
-
-    public var count: Int { shape.reduce(1, *) }
-
-    /// Sets the value, refusing one of another shape (assigning `value` directly traps on that).
-    public func assign(_ newValue: Tensor) throws {
-        guard newValue.shape == shape else {
-            throw LayerError.weightShape(weight: name, expected: shape, found: newValue.shape)
-        }
-        value = newValue
-    }
-}
-
-public enum LayerError: Error, CustomStringConvertible {
-    case inputShape(layer: String, expected: String, found: [[Int]])
-    case inputTooSmall(model: String, minimum: Int, found: [Int])
-    case unknownInput(layer: String, input: String)
-    case duplicateName(String)
-    /// A layer argument out of range (`Conv2D(strides: 0)`), found when the layer is built.
-    case argument(layer: String, problem: String)
-    /// A batch given to `Model.predict` that is not [N, ...inputShape].
-    case modelInput(model: String, expected: [Int], found: [Int])
-    /// Layers added in an order a model cannot have (no input first, a second input).
-    case structure(model: String, problem: String)
-    case weightShape(weight: String, expected: [Int], found: [Int])
-
-    public var description: String {
-        switch self {
-        case let .inputShape(layer, expected, found):
-            return "layer \(layer): expected \(expected), got input shape \(found.map { describeShape($0) }.joined(separator: ", "))"
-        case let .inputTooSmall(model, minimum, found):
-            return "\(model): input size must be at least \(minimum)x\(minimum), got \(found.prefix(2).map(String.init).joined(separator: "x"))"
-        case let .unknownInput(layer, input):
-            return "layer \(layer): its input \(input) is not an earlier layer of the model"
-        case let .duplicateName(name):
-            return "two layers are named \(name); Keras layer names are unique within a model"
-        case let .argument(layer, problem):
-            return "layer \(layer): \(problem)"
-        case let .modelInput(model, expected, found):
-            let batch = "(N, " + expected.map(String.init).joined(separator: ", ") + ")"
-            return "model \(model): expected a batch of shape \(batch), got \(describeShape(found, batch: false))"
-        case let .structure(model, problem):
-            return "model \(model): \(problem)"
-        case let .weightShape(weight, expected, found):
-            return "weight \(weight): expected shape \(describeShape(expected, batch: false)), got \(describeShape(found, batch: false))"
-        }
-    }
-}
-
 /// A Keras layer: configured at init with Keras's arguments, `build` creates the weights once the
 /// input shapes are known (shapes exclude the batch axis), `forward` maps batch-first tensors.
 /// Every mistake a caller can make (wrong input shapes or count, arguments out of range, reusing
@@ -82,8 +11,14 @@ open class Layer {
 
     public init(name: String) { self.name = name }
 
-    /// The Keras class name, as in `model_config` and `model.summary()`.
-    open var className: String { fatalError("\(type(of: self)) must name its Keras class") }
+    /// The Keras class name, as in `model_config` and `model.summary()`; layers that are no
+    /// Keras class (inference-time fused layers) name themselves.
+    open var className: String {
+        guard let keras = type(of: self) as? any KerasLayer.Type else {
+            fatalError("\(type(of: self)) must name its class")
+        }
+        return keras.kerasClassName
+    }
 
     /// Creates the weights and returns the output shape (without the batch axis). Layers that
     /// take one input of any shape and keep it need not override this.
@@ -136,6 +71,13 @@ open class Layer {
             throw LayerError.argument(layer: name, problem: "\(what) \(values) must be positive")
         }
     }
+
+    /// How many values `build` would allocate for these input shapes, so that an untrusted config
+    /// can be refused before the allocation.
+    open func weightCount(inputShapes: [[Int]]) -> Double { 0 }
+
+    /// Multiply-adds counted twice, per image (the usual "FLOPs"), for layers dominated by them.
+    open func flops(outputShape: [Int]) -> Int { 0 }
 
     open func forward(_ inputs: [Tensor]) -> Tensor { inputs[0] }
 
@@ -193,27 +135,7 @@ open class Layer {
     public var trainableCount: Int { trainable ? weights.filter(\.trainable).reduce(0) { $0 + $1.count } : 0 }
 
     public func weight(_ name: String) -> Weight? { weights.first { $0.name == name } }
-}
-
-/// The model's input placeholder, `InputLayer` in Keras.
-public final class InputLayer: Layer {
-    public let shape: [Int]
-    public init(name: String, shape: [Int]) {
-        self.shape = shape
-        super.init(name: name)
-    }
-    public override var className: String { "InputLayer" }
-    public override var kerasConfig: [String: any Sendable] {
-        ["batch_input_shape": [Optional<Int>.none] + shape.map { Optional($0) }, "dtype": "float32", "sparse": false, "ragged": false]
-    }
-    public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
-        guard inputShapes.isEmpty else {
-            throw LayerError.inputShape(layer: name, expected: "no inputs (it is the model's input)", found: inputShapes)
-        }
-        guard !shape.isEmpty else { throw LayerError.argument(layer: name, problem: "the input shape is empty") }
-        try expectPositive(shape, "input shape")
-        return shape
-    }
+    public func weight(_ role: WeightRole) -> Weight? { weights.first { $0.role == role } }
 }
 
 /// A float hyper-parameter as the shortest decimal that reads back to it (1.001e-05, not

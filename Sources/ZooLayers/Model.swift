@@ -146,3 +146,10 @@ public final class Model {
         nodes.enumerated().dropFirst().allSatisfy { i, node in node.inputs == [nodes[i - 1].layer.name] }
     }
 }
+
+extension Model {
+    /// Multiply-adds counted twice, per image (the usual "FLOPs"), summed over the layers that count them.
+    public var flopsPerImage: Int {
+        nodes.reduce(0) { $0 + $1.layer.flops(outputShape: $1.outputShape) }
+    }
+}

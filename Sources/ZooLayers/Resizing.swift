@@ -2,7 +2,9 @@ import ZooTensor
 
 /// Keras `Resizing` (bilinear, no crop or pad to aspect ratio): what exported models use to take
 /// 28x28 digits to the backbone's input size.
-public final class Resizing: Layer {
+public final class Resizing: Layer, KerasLayer {
+    public static let kerasClassName = "Resizing"
+
     public let height: Int, width: Int
 
     public init(_ name: String, height: Int, width: Int) {
@@ -11,7 +13,15 @@ public final class Resizing: Layer {
         super.init(name: name)
     }
 
-    public override var className: String { "Resizing" }
+    public convenience init(name: String, config c: KerasLayerConfig) throws {
+        guard (c["interpolation"] as? String ?? "bilinear") == "bilinear", !c.bool("crop_to_aspect_ratio", default: false),
+              !c.bool("pad_to_aspect_ratio", default: false), !c.bool("antialias", default: false),
+              let h = c["height"] as? Int, let w = c["width"] as? Int else {
+            throw c.unsupported("only bilinear resizing without crop, pad or antialias")
+        }
+        try c.checkSizes([h, w], "height and width")
+        self.init(name, height: h, width: w)
+    }
 
     public override var kerasConfig: [String: any Sendable] {
         ["height": height, "width": width, "interpolation": "bilinear", "crop_to_aspect_ratio": false]
@@ -23,36 +33,8 @@ public final class Resizing: Layer {
         return [height, width, inputShapes[0][2]]
     }
 
+    /// x [N,H,W,C] -> [N,height,width,C].
     public override func forward(_ inputs: [Tensor]) -> Tensor {
         resizeBilinearForward(inputs[0], height: height, width: width)
-    }
-}
-
-/// Keras `Rescaling`: x * scale + offset.
-public final class Rescaling: Layer {
-    public let scale: Float, offset: Float
-
-    public init(_ name: String, scale: Float, offset: Float = 0) {
-        self.scale = scale
-        self.offset = offset
-        super.init(name: name)
-    }
-
-    public override var className: String { "Rescaling" }
-
-    public override var kerasConfig: [String: any Sendable] { ["scale": decimal(scale), "offset": decimal(offset)] }
-
-    public override func forward(_ inputs: [Tensor]) -> Tensor {
-        var y = inputs[0]
-        for i in y.data.indices { y.data[i] = y.data[i] * scale + offset }
-        return y
-    }
-
-    public override var differentiable: Bool { true }
-
-    public override func backward(_ dy: Tensor) -> [Tensor] {
-        var dx = dy
-        for i in dx.data.indices { dx.data[i] *= scale }
-        return [dx]
     }
 }

@@ -14,7 +14,7 @@ public func resnet50(
     x = try m(BatchNormalization("conv1_bn", epsilon: resnetEpsilon), x)
     x = try m(ActivationLayer("conv1_relu", .relu), x)
     x = try m(ZeroPadding2D("pool1_pad", padding: 1), x)
-    x = try m(Pooling2D("pool1_pool", .max, poolSize: (3, 3), strides: (2, 2)), x)
+    x = try m(MaxPooling2D("pool1_pool", poolSize: (3, 3), strides: (2, 2)), x)
     for (stack, (blocks, filters, stride)) in [(3, 64, 1), (4, 128, 2), (6, 256, 2), (3, 512, 2)].enumerated() {
         for block in 1...blocks {
             x = try residualBlockV1(m, x, filters: filters, stride: block == 1 ? stride : 1,
@@ -22,7 +22,7 @@ public func resnet50(
         }
     }
     if includeTop {
-        x = try m(GlobalPooling2D("avg_pool", .average), x)
+        x = try m(GlobalAveragePooling2D(name: "avg_pool"), x)
         try m(Dense("predictions", units: classes, activation: .softmax), x)
     } else {
         try addPooling(m, pooling, after: x, avgName: "avg_pool", maxName: "max_pool")

@@ -19,7 +19,7 @@ public func vgg16(
             x = try m(Conv2D("block\(block + 1)_conv\(conv)", filters: filters, kernelSize: 3, padding: .same,
                              activation: .relu), x)
         }
-        x = try m(Pooling2D("block\(block + 1)_pool", .max, poolSize: (2, 2), strides: (2, 2)), x)
+        x = try m(MaxPooling2D("block\(block + 1)_pool", poolSize: (2, 2), strides: (2, 2)), x)
     }
     if includeTop {
         x = try m(Flatten(name: "flatten"), x)
@@ -46,8 +46,8 @@ func checkInput(model: String, size: (Int, Int), includeTop: Bool) throws {
 func addPooling(_ m: Model, _ pooling: Pooling, after x: String, avgName: String, maxName: String) throws {
     switch pooling {
     case .none: break
-    case .avg: try m(GlobalPooling2D(avgName, .average), x)
-    case .max: try m(GlobalPooling2D(maxName, .max), x)
+    case .avg: try m(GlobalAveragePooling2D(name: avgName), x)
+    case .max: try m(GlobalMaxPooling2D(name: maxName), x)
     }
 }
 

@@ -80,7 +80,7 @@ final class KerasParityTests: XCTestCase {
             XCTAssertEqual(fused.outputShape, m.outputShape)
             if model == "tiny_resnet" {
                 XCTAssertFalse(fused.layers.contains { $0 is BatchNormalization })
-                XCTAssertTrue(fused.layers.contains { ($0 as? Conv2D)?.residual == true }, "no Add absorbed by its conv")
+                XCTAssertTrue(fused.layers.contains { ($0 as? FusedConv2D)?.residual == true }, "no Add absorbed by its conv")
                 XCTAssertLessThan(fused.nodes.count, m.nodes.count)
             }
         }

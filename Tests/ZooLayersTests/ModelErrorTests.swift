@@ -101,8 +101,8 @@ final class ModelErrorTests: XCTestCase {
             (Conv2D("c0", filters: 4, kernelSize: 3, strides: 0), x, "layer c0: strides [0, 0] must be positive"),
             (Conv2D("c1", filters: 0, kernelSize: 3), x, "layer c1: filters [0] must be positive"),
             (Conv2D("c2", filters: 4, kernelSize: (3, -1)), x, "layer c2: kernel size [3, -1] must be positive"),
-            (Pooling2D("p", .max, poolSize: (2, 2), strides: (0, 1)), x, "layer p: strides [0, 1] must be positive"),
-            (Pooling2D("q", .average, poolSize: (0, 2)), x, "layer q: pool size [0, 2] must be positive"),
+            (MaxPooling2D("p", poolSize: (2, 2), strides: (0, 1)), x, "layer p: strides [0, 1] must be positive"),
+            (AveragePooling2D("q", poolSize: (0, 2)), x, "layer q: pool size [0, 2] must be positive"),
             (ZeroPadding2D("z", padding: -1), x, "layer z: padding [[-1, -1], [-1, -1]] must not be negative"),
             (Resizing("r", height: 0, width: 4), x, "layer r: height and width [0, 4] must be positive"),
             (Dense("d", units: 0), flat, "layer d: units [0] must be positive"),
@@ -124,7 +124,7 @@ final class ModelErrorTests: XCTestCase {
     }
 
     func testWeightAssignChecksTheShape() throws {
-        let w = Weight("kernel", shape: [2, 3])
+        let w = Weight(Dense.kernel, shape: [2, 3])
         assertThrows(try w.assign(Tensor(zeros: [3, 2])), "weight kernel: expected shape (2, 3), got (3, 2)")
         XCTAssertEqual(w.version, 0)
         try w.assign(Tensor(repeating: 1, shape: [2, 3]))

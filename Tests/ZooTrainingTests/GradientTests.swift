@@ -62,9 +62,9 @@ final class GradientTests: XCTestCase {
         var b = try m(Conv2D("c2", filters: 3, kernelSize: 1, strides: 2), x)
         b = try m(BatchNormalization("bn", epsilon: 1.001e-5), b)
         x = try m(Add(name: "add"), a, b)
-        x = try m(Pooling2D("pool", .max, poolSize: (2, 2), strides: (1, 1), padding: .same), x)
-        x = try m(Pooling2D("avg", .average, poolSize: (2, 2), strides: (2, 2), padding: .same), x)
-        x = try m(GlobalPooling2D("gap", .average), x)
+        x = try m(MaxPooling2D("pool", poolSize: (2, 2), strides: (1, 1), padding: .same), x)
+        x = try m(AveragePooling2D("avg", poolSize: (2, 2), strides: (2, 2), padding: .same), x)
+        x = try m(GlobalAveragePooling2D(name: "gap"), x)
         try m(Dense("out", units: 3, activation: .softmax), x)
         m.initializeKerasDefaults(seed: 4)
         for layer in m.layers {
