@@ -50,12 +50,17 @@ public final class Conv2D: Layer {
             throw LayerError.inputShape(layer: name, expected: "an input and a residual of shape \([rows, cols, filters])",
                                         found: inputShapes)
         }
-        try define([Weight("kernel", shape: [kernelSize.0, kernelSize.1, inputShapes[0][2], filters])]
-                   + (useBias ? [Weight("bias", shape: [filters])] : []), for: own)
+        let kernel = [kernelSize.0, kernelSize.1, inputShapes[0][2], filters]
+        try define([Weight("kernel", shape: kernel)] + (useBias ? [Weight("bias", shape: [filters])] : []), for: own)
+        plan = (plan?.policy ?? .default).plan(input: inputShapes[0], kernel: kernel, strides: strides, padding: padding)
         return [rows, cols, filters]
     }
 
-    private let tapCache = TapKernelCache()
+    /// How this layer convolves, chosen from its input shape when it is built (by
+    /// `ConvPolicy.default`, or the policy of `replan(policy:)`).
+    public internal(set) var plan: Conv2DPlan?
+
+    public override var planDescription: String? { plan?.description }
 
     public override func forward(_ inputs: [Tensor]) -> Tensor {
         convolve(inputs[0], residual: residual ? inputs[1] : nil)
@@ -65,9 +70,8 @@ public final class Conv2D: Layer {
     /// fused ResNet Add) and the activation: x [N,H,W,C] -> [N,OH,OW,O].
     func convolve(_ x: Tensor, residual: Tensor?) -> Tensor {
         let version = weights.reduce(0) { $0 &* 31 &+ $1.version }
-        var y = conv2dForward(x, kernel: weights[0].value, bias: useBias ? weights[1].value.data : nil,
-                              strides: strides, padding: padding, relu: activation == .relu, taps: (tapCache, version),
-                              residual: residual)
+        var y = plan!(x, kernel: weights[0].value, kernelVersion: version, bias: useBias ? weights[1].value.data : nil,
+                      relu: activation == .relu, residual: residual)
         if activation != .relu { applyActivation(activation, &y) }
         return y
     }
