@@ -102,9 +102,12 @@ struct Bench: ParsableCommand {
         if json { return try printJSON(r) }
         if let layers {
             let total = layers.reduce(0) { $0 + $1.millisecondsPerBatch }
-            for layer in layers where layer.millisecondsPerBatch > 0.005 * total {
-                print(String(format: "  %-24@ %8.2f ms/batch  %5.1f%%", layer.name, layer.millisecondsPerBatch,
-                             100 * layer.millisecondsPerBatch / total) + (layer.plan.map { "  \($0)" } ?? ""))
+            let shown = layers.filter { $0.millisecondsPerBatch > 0.005 * total }
+            let width = shown.map(\.name.count).max() ?? 0
+            for layer in shown {
+                print("  " + layer.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                      + String(format: " %8.2f ms/batch  %5.1f%%", layer.millisecondsPerBatch, 100 * layer.millisecondsPerBatch / total)
+                      + (layer.plan.map { "  \($0)" } ?? ""))
             }
         }
         print(String(format: "%@ %dx%d batch %d, %d threads, %@ GEMM: %.1f images/s, %.1f GFLOP/s (%.3f GFLOP/image, %d batches in %.1f s), peak RSS %.0f MB",

@@ -119,8 +119,8 @@ public final class Conv2DPlan: @unchecked Sendable, CustomStringConvertible {
             }
         }
         guard g.outputPixels > 0 && cout > 0 else { return Tensor(zeros: outShape) }
-        let weights = prepared(kernel, version: kernelVersion)
         var out = uninitializedFloats(g.outputPixels * cout)
+        let weights = prepared(kernel, version: kernelVersion)
         out.withUnsafeMutableBufferPointer { op in
             let out = op.baseAddress!
             switch algorithm {
@@ -128,7 +128,7 @@ public final class Conv2DPlan: @unchecked Sendable, CustomStringConvertible {
                 conv2dForwardDirect(x, kernel: kernel, bias: bias, g: g, relu: relu, out: out)
             case .gemm1x1, .im2col:
                 // Tiles that each core runs through im2col, GEMM and epilogue while in cache.
-                let tiled = cacheTiles && Parallelism.threads > 1 && g.outputPixels >= 4096
+                let tiled = cacheTiles && Parallelism.available > 1 && g.outputPixels >= 4096
                 conv2dForwardGemm(x, kernel: kernel, packed: weights.first, bias: bias, g: g, relu: relu,
                                   residual: residual, tiled: tiled, out: out)
             case .winograd:

@@ -36,11 +36,11 @@ public func sgemm(
 }
 
 /// Workers worth using for a product of `volume` = m*n*k multiply-adds from the current thread:
-/// one inside a parallel region (`Parallelism.threads` is 1 there) or for products too small to
+/// one inside a parallel region (`Parallelism.available` is 1 there) or for products too small to
 /// pay for a thread.
 @inline(__always)
 func splitWorkers(_ volume: Int) -> Int {
-    volume >= 1 << 21 ? Parallelism.threads : 1
+    volume >= 1 << 21 ? Parallelism.available : 1
 }
 
 @inline(__always)

@@ -118,7 +118,7 @@ func conv2dForwardTapByTap(
         }
     }
     let (mr, nr) = (gemmRows, gemmPanel)
-    let panels = (cout + nr - 1) / nr, threads = Parallelism.threads
+    let panels = (cout + nr - 1) / nr, threads = Parallelism.available
     let byColumns = panels >= 2 * threads || g.batch < 2 * mr * threads
     x.data.withUnsafeBufferPointer { xp in
         packed.withUnsafeBufferPointer { pp in

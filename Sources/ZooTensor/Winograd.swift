@@ -70,7 +70,7 @@ func conv2dForwardWinograd(
 ) {
     let cin = g.channels
     let planeSize = packed ? zoo_packed_size(Int32(cin), Int32(cout)) : cin * cout
-    let threads = Parallelism.threads
+    let threads = Parallelism.available
     let tiles = TileGrid(g)
     var chunk = min(tiles.count, chunkTiles ?? winogradChunk(cin: cin, cout: cout))
     var chunks = (tiles.count + chunk - 1) / chunk

@@ -58,4 +58,11 @@ void zoo_packed_gemm(int m, int n, int k, const float *a, ptrdiff_t lda, const f
                      int panel0, float *c, ptrdiff_t ldc, const float *bias, const float *residual, ptrdiff_t ldr,
                      int relu, int accumulate);
 
+/// Whether the calling thread is running a part of one of ZooTensor's parallel loops: work
+/// started there stays on its thread. A C thread-local, so each thread has its own and setting it
+/// allocates nothing (Swift has no thread-locals of its own; a task-local binding would allocate
+/// on every part).
+int zoo_in_parallel_region(void);
+void zoo_set_in_parallel_region(int inside);
+
 #endif
