@@ -38,8 +38,6 @@ struct Bench: ParsableCommand {
         let threads: Int
         /// Which GEMM multiplies the frozen weights: "packed" (zoo's own, AVX-512) or "openblas".
         let gemm: String
-        /// With --profile: each layer's time and, for a convolution, its plan, in model order.
-        let layers: [LayerTime]?
         let imagesPerSecond: Double
         let gflopsPerSecond: Double
         let gflopPerImage: Double
@@ -47,6 +45,8 @@ struct Bench: ParsableCommand {
         let seconds: Double
         /// Peak resident set size of the whole process (getrusage ru_maxrss), after the measurement.
         let peakRSSMegabytes: Double
+        /// With --profile: each layer's time and, for a convolution, its plan, in model order.
+        let layers: [LayerTime]?
     }
 
     struct LayerTime: Encodable {
@@ -90,15 +90,16 @@ struct Bench: ParsableCommand {
         let elapsed = Date().timeIntervalSince(start)
         let ips = Double(done * batchSize) / elapsed
         let gflop = Double(model.flopsPerImage) / 1e9
+        let plans = model.planDescriptions
         let layers = profile ? model.layers.compactMap { layer in
             layerSeconds[layer.name].map {
-                LayerTime(name: layer.name, millisecondsPerBatch: 1000 * $0 / Double(done), plan: layer.planDescription)
+                LayerTime(name: layer.name, millisecondsPerBatch: 1000 * $0 / Double(done), plan: plans[layer.name])
             }
         } : nil
         let r = Result(model: architecture.model, size: shape[0], batch: batchSize, threads: Parallelism.threads,
-                       gemm: environment.convPolicy.gemm.rawValue, layers: layers, imagesPerSecond: ips,
-                       gflopsPerSecond: ips * gflop, gflopPerImage: gflop, batches: done, seconds: elapsed,
-                       peakRSSMegabytes: peakRSSMegabytes())
+                       gemm: environment.convPolicy.gemm.rawValue, imagesPerSecond: ips, gflopsPerSecond: ips * gflop,
+                       gflopPerImage: gflop, batches: done, seconds: elapsed, peakRSSMegabytes: peakRSSMegabytes(),
+                       layers: layers)
         if json { return try printJSON(r) }
         if let layers {
             let total = layers.reduce(0) { $0 + $1.millisecondsPerBatch }

@@ -19,10 +19,12 @@ extension Model {
         for layer in layers { convolutions(in: layer).forEach { $0.replan(policy: policy) } }
     }
 
-    /// The plans of the model's convolutions, by layer name (for `zoo bench --profile`).
+    /// The plans of the model's convolutions by layer name, a fused layer's being its inner
+    /// convolution's (for `zoo bench --profile`).
     public var planDescriptions: [String: String] {
-        Dictionary(layers.compactMap { layer in layer.planDescription.map { (layer.name, $0) } },
-                   uniquingKeysWith: { a, _ in a })
+        Dictionary(layers.compactMap { layer in
+            (layer.planDescription ?? convolutions(in: layer).first?.planDescription).map { (layer.name, $0) }
+        }, uniquingKeysWith: { a, _ in a })
     }
 }
 

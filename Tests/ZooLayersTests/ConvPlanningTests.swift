@@ -51,6 +51,31 @@ final class ConvPlanningTests: XCTestCase {
         try again(shared, input)
         XCTAssertEqual(shared.plan?.policy, blas)
     }
+
+    /// A layer that convolves through a Conv2D of its own (as a fused layer does) is re-planned
+    /// with the model and reports its inner convolution's plan.
+    func testLayersWrappingAConvolutionAreReplanned() throws {
+        let inner = Conv2D("inner", filters: 16, kernelSize: 3, padding: .same)
+        let m = Model(name: "wrapping")
+        try m(Wrapper(inner), try m.input("in", shape: [2, 2, 16]))
+        XCTAssertEqual(m.planDescriptions["inner_wrapped"], inner.plan?.description)
+        let blas = ConvPolicy(packedGemm: false)
+        m.replan(policy: blas)
+        XCTAssertEqual(inner.plan?.policy, blas)
+        XCTAssertEqual(inner.plan?.algorithm, .skipPadding)
+        XCTAssertEqual(m.planDescriptions["inner_wrapped"], "padding taps skipped, 4 windows, OpenBLAS")
+    }
+}
+
+private final class Wrapper: Layer {
+    let inner: Conv2D
+    init(_ inner: Conv2D) {
+        self.inner = inner
+        super.init(name: inner.name + "_wrapped")
+    }
+    override var className: String { "Conv2D" }
+    override func build(_ inputShapes: [[Int]]) throws -> [Int] { try inner.build(inputShapes) }
+    override func forward(_ inputs: [Tensor]) -> Tensor { inner.forward(inputs) }
 }
 
 private struct SplitMix {
