@@ -143,3 +143,9 @@ void zoo_epilogue(float *c, ptrdiff_t rows, int cols, const float *bias, const f
             for (int o = 0; o < cols; o++) row[o] = row[o] < 0 ? 0 : row[o];
     }
 }
+
+static _Thread_local int in_parallel_region;
+
+int zoo_in_parallel_region(void) { return in_parallel_region; }
+
+void zoo_set_in_parallel_region(int inside) { in_parallel_region = inside; }

@@ -8,9 +8,12 @@
 #include <immintrin.h>
 #include <string.h>
 
-#define MR 12   // rows of C per micro-kernel call
-#define NR 32   // columns per panel: two AVX-512 registers
-#define KC 256  // depth per pass: a 12 x 256 slice of A (12 KiB) and a 256 x 32 panel (32 KiB) fit L1
+// The tile (CKernels.h): rows of C per micro-kernel call, columns per panel (two AVX-512
+// registers), depth per pass (a 12 x 256 slice of A, 12 KiB, and a 256 x 32 panel, 32 KiB, fit L1).
+#define MR ZOO_GEMM_MR
+#define NR ZOO_GEMM_NR
+#define KC ZOO_GEMM_KC
+_Static_assert(MR == 12 && NR == 32, "micro() spells out 12 rows and two 16-float halves of a panel");
 #define NC 512  // columns per pass: a 256 x 512 block of packed B (512 KiB) stays in L2
 
 int zoo_packed_gemm_available(void) {

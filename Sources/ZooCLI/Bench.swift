@@ -45,6 +45,15 @@ struct Bench: ParsableCommand {
         let seconds: Double
         /// Peak resident set size of the whole process (getrusage ru_maxrss), after the measurement.
         let peakRSSMegabytes: Double
+        /// With --profile: each layer's time and, for a convolution, its plan, in model order.
+        let layers: [LayerTime]?
+    }
+
+    struct LayerTime: Encodable {
+        let name: String
+        let millisecondsPerBatch: Double
+        /// How the layer computes (a convolution's algorithm and GEMM), nil for layers with one way.
+        let plan: String?
     }
 
     func validate() throws {
@@ -55,10 +64,16 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { setBLASThreads(threads) }
+        let environment = ComputeEnvironment.current
+        // The thread count is scoped to this run (a task-local value), not set process-wide.
+        try withThreads(threads ?? Parallelism.threads) { try measure(environment) }
+    }
+
+    private func measure(_ environment: ComputeEnvironment) throws {
         let keras = try architecture.build()
         keras.initializeKerasDefaults(seed: 1)
         let model = try keras.fusedForInference()
+        environment.prepare(model)
         var rng = SeededGenerator(seed: 2)
         let shape = model.inputShape
         let n = batchSize * shape.reduce(1, *)
@@ -75,15 +90,25 @@ struct Bench: ParsableCommand {
         let elapsed = Date().timeIntervalSince(start)
         let ips = Double(done * batchSize) / elapsed
         let gflop = Double(model.flopsPerImage) / 1e9
-        let r = Result(model: architecture.model, size: shape[0], batch: batchSize, threads: blasThreads(),
-                       gemm: packedGemmEnabled ? "packed" : "openblas", imagesPerSecond: ips, gflopsPerSecond: ips * gflop, gflopPerImage: gflop, batches: done,
-                       seconds: elapsed, peakRSSMegabytes: peakRSSMegabytes())
+        let plans = model.planDescriptions
+        let layers = profile ? model.layers.compactMap { layer in
+            layerSeconds[layer.name].map {
+                LayerTime(name: layer.name, millisecondsPerBatch: 1000 * $0 / Double(done), plan: plans[layer.name])
+            }
+        } : nil
+        let r = Result(model: architecture.model, size: shape[0], batch: batchSize, threads: Parallelism.threads,
+                       gemm: environment.convPolicy.gemm.rawValue, imagesPerSecond: ips, gflopsPerSecond: ips * gflop,
+                       gflopPerImage: gflop, batches: done, seconds: elapsed, peakRSSMegabytes: peakRSSMegabytes(),
+                       layers: layers)
         if json { return try printJSON(r) }
-        if profile {
-            let total = layerSeconds.values.reduce(0, +)
-            for node in model.nodes where layerSeconds[node.layer.name, default: 0] > 0.005 * total {
-                let t = layerSeconds[node.layer.name]!
-                print(String(format: "  %-24@ %8.2f ms/batch  %5.1f%%", node.layer.name, 1000 * t / Double(done), 100 * t / total))
+        if let layers {
+            let total = layers.reduce(0) { $0 + $1.millisecondsPerBatch }
+            let shown = layers.filter { $0.millisecondsPerBatch > 0.005 * total }
+            let width = shown.map(\.name.count).max() ?? 0
+            for layer in shown {
+                print("  " + layer.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                      + String(format: " %8.2f ms/batch  %5.1f%%", layer.millisecondsPerBatch, 100 * layer.millisecondsPerBatch / total)
+                      + (layer.plan.map { "  \($0)" } ?? ""))
             }
         }
         print(String(format: "%@ %dx%d batch %d, %d threads, %@ GEMM: %.1f images/s, %.1f GFLOP/s (%.3f GFLOP/image, %d batches in %.1f s), peak RSS %.0f MB",

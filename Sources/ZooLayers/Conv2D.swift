@@ -63,12 +63,23 @@ public final class Conv2D: Layer, KerasLayer {
     public override func build(_ inputShapes: [[Int]]) throws -> [Int] {
         try expectPositive([filters], "filters")
         let (rows, cols) = try windowOutput(inputShapes, window: kernelSize, "kernel size", strides: strides, padding: padding)
-        try define([Weight(Self.kernel, shape: [kernelSize.0, kernelSize.1, inputShapes[0][2], filters])]
-                   + (useBias ? [Weight(Self.bias, shape: [filters])] : []), for: inputShapes)
+        let kernel = [kernelSize.0, kernelSize.1, inputShapes[0][2], filters]
+        try define([Weight(Self.kernel, shape: kernel)] + (useBias ? [Weight(Self.bias, shape: [filters])] : []), for: inputShapes)
+        plan = (plan?.policy ?? .default).plan(input: inputShapes[0], kernel: kernel, strides: strides, padding: padding)
         return [rows, cols, filters]
     }
 
-    private let tapCache = TapKernelCache()
+    /// How this layer convolves, chosen from its input shape when it is built (by
+    /// `ConvPolicy.default`, or the policy of `replan(policy:)`).
+    public internal(set) var plan: Conv2DPlan?
+
+    public override var planDescription: String? { plan?.description }
+
+    /// A layer not yet built gets its plan when it is; later builds keep `policy`.
+    public override func replan(policy: ConvPolicy) {
+        guard let shape = plan?.shape else { return }
+        plan = policy.plan(input: shape.input, kernel: shape.kernel, strides: shape.strides, padding: shape.padding)
+    }
 
     /// x [N,H,W,C] -> [N,OH,OW,O].
     public override func forward(_ inputs: [Tensor]) -> Tensor {
@@ -79,9 +90,8 @@ public final class Conv2D: Layer, KerasLayer {
     /// fused ResNet Add) and the activation: x [N,H,W,C] -> [N,OH,OW,O].
     func convolve(_ x: Tensor, residual: Tensor?) -> Tensor {
         let version = weights.reduce(0) { $0 &* 31 &+ $1.version }
-        var y = conv2dForward(x, kernel: weights[0].value, bias: useBias ? weights[1].value.data : nil,
-                              strides: strides, padding: padding, relu: activation == .relu, taps: (tapCache, version),
-                              residual: residual)
+        var y = plan!(x, kernel: weights[0].value, kernelVersion: version, bias: useBias ? weights[1].value.data : nil,
+                      relu: activation == .relu, residual: residual)
         if activation != .relu { applyActivation(activation, &y) }
         return y
     }

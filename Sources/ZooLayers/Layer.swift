@@ -85,6 +85,10 @@ open class Layer {
     /// convolution's algorithm), for `zoo bench --profile`; nil for layers with one way.
     open var planDescription: String? { nil }
 
+    /// Chooses the forward algorithm again by `policy`, for layers that plan one (`Conv2D`, and
+    /// the fused layers that convolve through one).
+    open func replan(policy: ConvPolicy) {}
+
     /// Frozen layers keep their weights in training (Keras's `layer.trainable = False`).
     public var trainable = true
 

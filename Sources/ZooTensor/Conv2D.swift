@@ -6,75 +6,39 @@ import Foundation
 let im2colBudget = 8 << 20
 
 /// Conv2D forward: x [N,H,W,C] * kernel [KH,KW,C,O] (+ bias [O]) (+ residual [N,OH,OW,O]) ->
-/// [N,OH,OW,O], then ReLU if asked. im2col rows are output pixels, columns (kh, kw, c): the HWIO
-/// kernel is then already the [KH*KW*C, O] right-hand matrix, and the GEMM result is already NHWC.
-///
-/// The path depends on the shapes. With a kernel cache (`taps`, the layers pass one): Winograd for
-/// 3x3 stride 1; skipped padding taps on tiny maps. Few input channels: a direct kernel. 1x1
-/// stride 1: one GEMM on the input itself, in row blocks with the epilogue (bias, the residual of
-/// a fused ResNet Add, ReLU) in cache. Large maps with a small kernel: parallel cache-sized
-/// tiles, each doing im2col, a GEMM and the epilogue while hot. Otherwise im2col in bounded tiles.
+/// [N,OH,OW,O], then ReLU if asked, through a plan made for this one call by `policy`. Layers
+/// keep their `Conv2DPlan` instead, so that the weights it prepares (packs, transforms) are made
+/// once per weight version rather than on every call.
 public func conv2dForward(
-    _ x: Tensor, kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1),
-    padding: Padding = .valid, relu: Bool = false, taps: (cache: TapKernelCache, version: Int)? = nil,
-    residual: Tensor? = nil
+    _ x: Tensor, kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+    relu: Bool = false, residual: Tensor? = nil, policy: ConvPolicy = .default
 ) -> Tensor {
+    precondition(x.shape.count == 4, "conv2d: input \(x.shape) is not NHWC")
+    let plan = policy.plan(input: Array(x.shape.dropFirst()), kernel: kernel.shape, strides: strides, padding: padding)
+    return plan(x, kernel: kernel, kernelVersion: 0, bias: bias, relu: relu, residual: residual)
+}
+
+/// The GEMM paths, `gemm1x1` and `im2col`. im2col rows are output pixels, columns (kh, kw, c):
+/// the HWIO kernel is then already the [KH*KW*C, O] right-hand matrix (`packed` by `packMatrix`
+/// for the packed GEMM, else nil), and the GEMM result is already NHWC. 1x1 stride 1 is one GEMM
+/// on the input itself, with the epilogue (bias, `residual`, ReLU) in cache. `tiled`: parallel
+/// cache-sized tiles, each doing im2col, a GEMM and the epilogue while hot; otherwise im2col in
+/// tiles of at most `im2colBudget` floats, each spread over the cores.
+func conv2dForwardGemm(
+    _ x: Tensor, kernel: Tensor, packed: [Float]?, bias: [Float]?, g: WindowGeometry, relu: Bool, residual: Tensor?,
+    tiled: Bool, out: UnsafeMutablePointer<Float>
+) {
     let (kh, kw, cin, cout) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
-    let g = WindowGeometry(input: x.shape, kernel: (kh, kw), strides: strides, padding: padding)
-    precondition(cin == g.channels, "conv2d: kernel expects \(cin) channels, input has \(g.channels)")
     let m = g.outputPixels, k = kh * kw * cin
-    let fewChannels = cin <= 4 && cout % 16 == 0
-    let direct = kh == 1 && kw == 1 && strides == (1, 1) && !fewChannels
-    if let residual {
-        precondition(residual.shape == [g.batch, g.rows.output, g.cols.output, cout], "conv2d: residual \(residual.shape)")
-        if !direct {  // only the 1x1 GEMM path adds it in its epilogue
-            let y = conv2dForward(x, kernel: kernel, bias: bias, strides: strides, padding: padding, taps: taps)
-            return addForward([y, residual], relu: relu)
-        }
-    }
-    var out = uninitializedFloats(m * cout)
-    if let taps, winogradApplies(g, kernel: kernel) {
-        out.withUnsafeMutableBufferPointer { op in
-            conv2dForwardWinograd(x, kernel: kernel, version: taps.version, cache: taps.cache, bias: bias, g: g,
-                                  relu: relu, out: op.baseAddress!)
-        }
-        return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
-    }
-    // On small maps a large share of the taps multiply zero padding (5 of 9 on a 2x2 map).
-    if let taps, padding == .same, paddedTapFraction(g) > 0.15 {
-        out.withUnsafeMutableBufferPointer { op in
-            if packedGemmEnabled {
-                conv2dForwardTapByTap(x, kernel: kernel, version: taps.version, cache: taps.cache, bias: bias, g: g,
-                                      relu: relu, out: op.baseAddress!)
-            } else {
-                conv2dForwardSkippingPadding(x, kernel: kernel, version: taps.version, cache: taps.cache, bias: bias,
-                                             g: g, relu: relu, out: op.baseAddress!)
-            }
-        }
-        return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
-    }
-    // With the packed GEMM, im2col (147 floats a row for conv1) and a GEMM beat the direct kernel.
-    if fewChannels && !(packedGemmEnabled && taps != nil) {
-        out.withUnsafeMutableBufferPointer { op in
-            conv2dForwardDirect(x, kernel: kernel, bias: bias, g: g, relu: relu, out: op.baseAddress!)
-        }
-        return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
-    }
-    let tiled = !direct && workerCount > 1 && m >= 4096 && k * cout <= 1 << 18
-    // The kernel as one [KH*KW*C, O] matrix, packed once per weight version.
-    let packedKernel = taps.flatMap { taps in
-        packedGemmEnabled ? taps.cache.kernel(for: [-2], version: taps.version) {
-            kernel.data.withUnsafeBufferPointer { packMatrix($0.baseAddress!, k: k, n: cout) }
-        } : nil
-    }
+    let oneByOne = kh == 1 && kw == 1 && g.rows.stride == 1 && g.cols.stride == 1
+    precondition(residual == nil || oneByOne, "conv2d: only the 1x1 GEMM adds a residual in its epilogue")
     x.data.withUnsafeBufferPointer { xp in
         kernel.data.withUnsafeBufferPointer { wp in
-            out.withUnsafeMutableBufferPointer { op in
-              withOptionalPointer(packedKernel) { pk in
-                let (xb, wb, ob) = (xp.baseAddress!, wp.baseAddress!, op.baseAddress!)
-                if direct {
+            withOptionalPointer(packed) { pk in
+                let (xb, wb) = (xp.baseAddress!, wp.baseAddress!)
+                if oneByOne {
                     withOptionalPointer(residual?.data) { rp in
-                        gemmTile(xb, wb, ob, rows: m, k: k, cout: cout, bias: bias, relu: relu, residual: rp, packed: pk)
+                        gemmTile(xb, wb, out, rows: m, k: k, cout: cout, bias: bias, relu: relu, residual: rp, packed: pk)
                     }
                 } else if tiled {
                     // ~1 MiB of columns per tile: it stays in L2 between im2col and the GEMM.
@@ -86,7 +50,7 @@ public func conv2dForward(
                             for t in range {
                                 let rows = (t * tileRows)..<min((t + 1) * tileRows, m)
                                 im2col(xb, g, kh: kh, kw: kw, rows: rows, into: cp.baseAddress!)
-                                gemmTile(cp.baseAddress!, wb, ob + rows.lowerBound * cout, rows: rows.count, k: k,
+                                gemmTile(cp.baseAddress!, wb, out + rows.lowerBound * cout, rows: rows.count, k: k,
                                          cout: cout, bias: bias, relu: relu, packed: pk)
                             }
                         }
@@ -101,22 +65,20 @@ public func conv2dForward(
                                 im2col(xb, g, kh: kh, kw: kw, rows: (m0 + part.lowerBound)..<(m0 + part.upperBound),
                                        into: cp.baseAddress! + part.lowerBound * k)
                             }
-                            gemmTile(cp.baseAddress!, wb, ob + m0 * cout, rows: rows.count, k: k, cout: cout,
+                            gemmTile(cp.baseAddress!, wb, out + m0 * cout, rows: rows.count, k: k, cout: cout,
                                      bias: bias, relu: relu, packed: pk)
                         }
                     }
                 }
-              }
             }
         }
     }
-    return Tensor(shape: [g.batch, g.rows.output, g.cols.output, cout], data: out)
 }
 
 /// The RGB first layers (VGG16's block1_conv1, ResNet50's 7x7 conv1): with 3 input channels an
 /// im2col row is 27 or 147 floats, too short for a GEMM to run well, so each output pixel is
 /// accumulated directly over its taps, 64 output channels at a time (CKernels).
-private func conv2dForwardDirect(
+func conv2dForwardDirect(
     _ x: Tensor, kernel: Tensor, bias: [Float]?, g: WindowGeometry, relu: Bool, out: UnsafeMutablePointer<Float>
 ) {
     let (kh, kw, cin, cout) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
@@ -238,7 +200,7 @@ func reluInPlace(_ p: UnsafeMutablePointer<Float>, count: Int) {
     for i in 0..<count { p[i] = p[i] < 0 ? 0 : p[i] }
 }
 
-/// The textbook seven-loop convolution: the oracle the GEMM path is tested against.
+/// The textbook seven-loop convolution: the oracle every algorithm of `Conv2DPlan` is tested against.
 public func conv2dNaive(
     _ x: Tensor, kernel: Tensor, bias: [Float]?, strides: (Int, Int) = (1, 1), padding: Padding = .valid
 ) -> Tensor {

@@ -126,7 +126,7 @@ func conv2dBackward(
                                             m0 += rows
                                         }
                                     }
-                                    if parts > 1 && workerCount > 1 && m * k * cout >= 1 << 20 {
+                                    if parts > 1 && Parallelism.available > 1 && m * k * cout >= 1 << 20 {
                                         parallelTasks(parts, part)
                                     } else {
                                         for p in 0..<parts { part(p) }

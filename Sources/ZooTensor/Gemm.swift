@@ -36,10 +36,11 @@ public func sgemm(
 }
 
 /// Workers worth using for a product of `volume` = m*n*k multiply-adds from the current thread:
-/// one inside a parallel region or for products too small to pay for a thread.
+/// one inside a parallel region (`Parallelism.available` is 1 there) or for products too small to
+/// pay for a thread.
 @inline(__always)
 func splitWorkers(_ volume: Int) -> Int {
-    volume >= 1 << 21 && !inParallelRegion ? workerCount : 1
+    volume >= 1 << 21 ? Parallelism.available : 1
 }
 
 @inline(__always)
@@ -54,22 +55,14 @@ private func blasCall(
 
 private let blasSingleThreaded: Void = openblas_set_num_threads(1)
 
-/// Threads used for every later GEMM and parallel loop.
-public func setBLASThreads(_ count: Int) {
-    workerCount = max(1, count)
-}
-
-public func blasThreads() -> Int { workerCount }
-
-/// Whether products with frozen weights use CKernels' packed GEMM (CPUs with AVX-512), which
-/// packs the weights once instead of on every call and applies the epilogue in registers.
-/// Elsewhere, when a test turns this off, or with ZOO_PACKED_GEMM=0 in the environment (to
-/// compare), they go through OpenBLAS.
-public nonisolated(unsafe) var packedGemmEnabled =
-    packedGemmAvailable && ProcessInfo.processInfo.environment["ZOO_PACKED_GEMM"] != "0"
-
-/// Whether this CPU can run the packed GEMM (AVX-512).
+/// Whether this CPU can run the packed GEMM (AVX-512), CKernels' GEMM for frozen weights: it
+/// packs them once instead of on every call and applies the epilogue in registers. Whether a
+/// convolution uses it is its plan's choice (`ConvPolicy`).
 public let packedGemmAvailable = zoo_packed_gemm_available() != 0
+
+/// The packed GEMM's register tile (CKernels.h): rows of C per micro-kernel call, and columns per
+/// panel of packed B.
+let gemmRows = Int(ZOO_GEMM_MR), gemmPanel = Int(ZOO_GEMM_NR)
 
 /// Row-major b [k, n] packed for `packedGemm`.
 func packMatrix(_ b: UnsafePointer<Float>, k: Int, n: Int) -> [Float] {
@@ -95,7 +88,7 @@ func packedGemm(
 ) {
     guard rows > 0, n > 0 else { return }
     let workers = splitWorkers(rows * k * n)
-    let micro = 12, panel = 32
+    let micro = gemmRows, panel = gemmPanel
     // Each core streams the part of B it multiplies: splitting the columns halves that traffic,
     // which matters when there are few rows to reuse each block of B over.
     if workers > 1 && (rows >= 256 || n < 4 * panel * workers) && rows >= 2 * micro * workers {

@@ -9,18 +9,9 @@ import Foundation
 ///   Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
 ///
 /// Activations are NHWC and the channel axis is innermost, so both transforms (CKernels) run on
-/// vectors of 16 channels; the transformed kernel is cached until the weights change.
+/// vectors of 16 channels; the plan keeps the transformed kernel until the weights change.
 
-/// Whether `conv2dForward` may use Winograd for this convolution: 3x3, stride 1, and maps big
-/// enough for whole tiles to beat skipping the padding taps (a 2x2 map needs only 16 of 36).
-/// With the packed GEMM, 3x3 maps go tap by tap instead (measured faster, and the 36 transformed
-/// planes of a 512-channel kernel, 36 MiB, no longer stream from memory for 9 outputs).
-func winogradApplies(_ g: WindowGeometry, kernel: Tensor, minMap: Int = packedGemmEnabled ? 4 : 3) -> Bool {
-    kernel.shape[0] == 3 && kernel.shape[1] == 3 && g.rows.stride == 1 && g.cols.stride == 1
-        && g.channels % winogradLanes == 0 && kernel.shape[3] % winogradLanes == 0
-        && min(g.rows.output, g.cols.output) >= minMap
-}
-
+/// Channels per vector of the transforms: Winograd needs input and output channels in multiples.
 let winogradLanes = 16
 
 /// The transformed kernel U = G g Gᵀ, laid out [36][Cin][Cout] so that U[ξ] is the right-hand
@@ -61,40 +52,44 @@ func winogradChunk(cin: Int, cout: Int) -> Int {
     max(16, min(512, cin * cout / (cin + cout)))
 }
 
-/// Same result as `conv2dForward` (up to rounding) for `winogradApplies` convolutions.
-/// Many chunks: each core runs whole chunks (transform, 36 GEMMs, inverse transform) on its own
-/// buffers, so a chunk never leaves its core's cache. Few: the chunk's three steps are split.
-func conv2dForwardWinograd(
-    _ x: Tensor, kernel: Tensor, version: Int, cache: TapKernelCache, bias: [Float]?, g: WindowGeometry,
-    relu: Bool, out: UnsafeMutablePointer<Float>, chunkTiles: Int? = nil
-) {
+/// What a Winograd plan keeps per kernel version: U, or with the packed GEMM only its 36 planes
+/// packed (U itself is not kept).
+func winogradWeights(_ kernel: Tensor, packed: Bool) -> [Float] {
     let (cin, cout) = (kernel.shape[2], kernel.shape[3])
-    // U, or with the packed GEMM only its 36 planes packed (U itself is not kept).
-    let planeSize = packedGemmEnabled ? zoo_packed_size(Int32(cin), Int32(cout)) : cin * cout
-    let u = packedGemmEnabled
-        ? cache.kernel(for: [-3], version: version) {
-            winogradKernel(kernel).withUnsafeBufferPointer { packMatrices($0.baseAddress!, count: 36, k: cin, n: cout) }
-        }
-        : cache.kernel(for: [-1], version: version) { winogradKernel(kernel) }
+    guard packed else { return winogradKernel(kernel) }
+    return winogradKernel(kernel).withUnsafeBufferPointer { packMatrices($0.baseAddress!, count: 36, k: cin, n: cout) }
+}
+
+/// The Winograd algorithm of `Conv2DPlan` (3x3, stride 1, channels in multiples of 16), with `u`
+/// from `winogradWeights(kernel, packed:)`. Many chunks: each core runs whole chunks (transform,
+/// 36 GEMMs, inverse transform) on its own buffers, so a chunk never leaves its core's cache.
+/// Few: the chunk's three steps are split.
+func conv2dForwardWinograd(
+    _ x: Tensor, u: [Float], packed: Bool, bias: [Float]?, g: WindowGeometry, cout: Int, relu: Bool,
+    out: UnsafeMutablePointer<Float>, chunkTiles: Int? = nil
+) {
+    let cin = g.channels
+    let planeSize = packed ? zoo_packed_size(Int32(cin), Int32(cout)) : cin * cout
+    let threads = Parallelism.available
     let tiles = TileGrid(g)
     var chunk = min(tiles.count, chunkTiles ?? winogradChunk(cin: cin, cout: cout))
     var chunks = (tiles.count + chunk - 1) / chunk
-    if chunkTiles == nil && chunks >= 2 * workerCount {
+    if chunkTiles == nil && chunks >= 2 * threads {
         // Equal chunks, as many for each core: 5 chunks on 2 cores would leave one idle a fifth.
-        chunks = (chunks + workerCount - 1) / workerCount * workerCount
+        chunks = (chunks + threads - 1) / threads * threads
         chunk = (tiles.count + chunks - 1) / chunks
         chunks = (tiles.count + chunk - 1) / chunk
     }
-    if packedGemmEnabled && chunkTiles == nil && chunk % 12 != 0 && chunk > 12 {
+    if packed && chunkTiles == nil && chunk % gemmRows != 0 && chunk > gemmRows {
         // Whole 12-row tiles of the packed GEMM: 32 tiles would cost as much as 36.
-        chunk = min(tiles.count, (chunk + 11) / 12 * 12)
+        chunk = min(tiles.count, (chunk + gemmRows - 1) / gemmRows * gemmRows)
         chunks = (tiles.count + chunk - 1) / chunk
     }
     let biasLanes = (bias ?? [Float](repeating: 0, count: cout))
     x.data.withUnsafeBufferPointer { xp in
         u.withUnsafeBufferPointer { up in
             biasLanes.withUnsafeBufferPointer { bp in
-                let step = WinogradStep(x: xp.baseAddress!, u: up.baseAddress!, packed: packedGemmEnabled,
+                let step = WinogradStep(x: xp.baseAddress!, u: up.baseAddress!, packed: packed,
                                         planeSize: planeSize, bias: bp.baseAddress!, out: out, tiles: tiles, cin: cin,
                                         cout: cout, relu: relu)
                 func run(_ mine: Range<Int>) {
@@ -108,7 +103,7 @@ func conv2dForwardWinograd(
                         }
                     }
                 }
-                if chunks >= 2 * workerCount { parallelChunks(chunks, run) } else { run(0..<chunks) }
+                if chunks >= 2 * threads { parallelChunks(chunks, run) } else { run(0..<chunks) }
             }
         }
     }

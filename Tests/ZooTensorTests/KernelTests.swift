@@ -22,6 +22,10 @@ func assertClose(_ a: Tensor, _ b: Tensor, atol: Float = 1e-5, file: StaticStrin
                              file: file, line: line)
 }
 
+/// The policies a convolution test runs under: the packed GEMM where this CPU has it, and OpenBLAS.
+let testedPolicies = packedGemmAvailable ? [ConvPolicy(packedGemm: true), ConvPolicy(packedGemm: false)]
+    : [ConvPolicy(packedGemm: false)]
+
 final class KernelTests: XCTestCase {
     func testSamePaddingMatchesTensorFlow() {
         // TF: out = ceil(in/s); total pad = max((out-1)*s + k - in, 0), smaller half first.
@@ -53,21 +57,25 @@ final class KernelTests: XCTestCase {
         }
     }
 
-    /// Small maps skip the taps that land on padding; results must equal the plain path.
+    /// Small maps skip the taps that land on padding (tap by tap with the packed GEMM, grouped by
+    /// window through OpenBLAS); results must equal the plain path.
     func testSkippingPaddingTapsMatchesNaive() {
         var rng = SeededRandom(state: 9)
-        let cache = TapKernelCache()
         for (h, w, s, k) in [(1, 1, 1, 3), (2, 2, 1, 3), (4, 4, 1, 3), (3, 5, 1, 3), (4, 4, 2, 3), (2, 3, 1, 5), (1, 4, 2, 3)] {
             let x = rng.tensor([3, h, w, 4]), kernel = rng.tensor([k, k, 4, 6])
             let bias = (0..<6).map { _ in rng.next() }
-            let fast = conv2dForward(x, kernel: kernel, bias: bias, strides: (s, s), padding: .same, taps: (cache, h * 100 + w * 10 + k))
             let slow = conv2dNaive(x, kernel: kernel, bias: bias, strides: (s, s), padding: .same)
-            assertClose(fast, slow, atol: 1e-5)
+            for policy in testedPolicies {
+                let plan = policy.plan(input: [h, w, 4], kernel: kernel.shape, strides: (s, s), padding: .same)
+                XCTAssertEqual(plan.algorithm, policy.packedGemm ? .tapByTap : .skipPadding, "\(h)x\(w) s\(s) k\(k)")
+                assertClose(plan(x, kernel: kernel, kernelVersion: 1, bias: bias), slow, atol: 1e-5)
+            }
         }
         XCTAssertGreaterThan(paddedTapFraction(WindowGeometry(input: [1, 2, 2, 1], kernel: (3, 3), strides: (1, 1), padding: .same)), 0.5)
     }
 
-    /// Few input channels and 16k output channels take the direct path (the RGB first layers).
+    /// Few input channels and 16k output channels: the direct kernel (the RGB first layers through
+    /// OpenBLAS), or im2col with the packed GEMM.
     func testDirectConvForFewChannelsMatchesNaive() {
         var rng = SeededRandom(state: 13)
         let cases: [(h: Int, w: Int, c: Int, k: Int, o: Int, s: Int, p: Padding)] = [
@@ -77,10 +85,14 @@ final class KernelTests: XCTestCase {
             let x = rng.tensor([3, t.h, t.w, t.c]), kernel = rng.tensor([t.k, t.k, t.c, t.o])
             let bias = (0..<t.o).map { _ in rng.next() }
             for relu in [false, true] {
-                let fast = conv2dForward(x, kernel: kernel, bias: bias, strides: (t.s, t.s), padding: t.p, relu: relu)
                 var slow = conv2dNaive(x, kernel: kernel, bias: bias, strides: (t.s, t.s), padding: t.p)
                 if relu { slow.data = slow.data.map { max($0, 0) } }
-                assertClose(fast, slow, atol: 1e-5)
+                let shape = Conv2DShape(input: [t.h, t.w, t.c], kernel: kernel.shape, strides: (t.s, t.s), padding: t.p)
+                let plans = [Conv2DPlan(.direct, gemm: nil, shape: shape)]
+                    + (packedGemmAvailable ? [Conv2DPlan(.im2col, gemm: .packed, shape: shape)] : [])
+                for plan in plans {
+                    assertClose(plan(x, kernel: kernel, kernelVersion: 0, bias: bias, relu: relu), slow, atol: 1e-5)
+                }
             }
         }
     }
@@ -93,18 +105,20 @@ final class KernelTests: XCTestCase {
             let x = rng.tensor([n, h, h, cin]), kernel = rng.tensor([k, k, cin, cout]), r = rng.tensor([n, h, h, cout])
             let bias = (0..<cout).map { _ in rng.next() }
             for relu in [false, true] {
-                let fused = conv2dForward(x, kernel: kernel, bias: bias, padding: .same, relu: relu,
-                                          taps: (TapKernelCache(), 1), residual: r)
                 var slow = conv2dNaive(x, kernel: kernel, bias: bias, padding: .same)
                 for i in slow.data.indices { slow.data[i] = relu ? max(slow.data[i] + r.data[i], 0) : slow.data[i] + r.data[i] }
-                assertClose(fused, slow, atol: 1e-4)
+                for policy in testedPolicies {
+                    let fused = conv2dForward(x, kernel: kernel, bias: bias, padding: .same, relu: relu, residual: r,
+                                              policy: policy)
+                    assertClose(fused, slow, atol: 1e-4)
+                }
             }
         }
     }
 
-    /// Winograd F(4x4, 3x3): partial edge tiles, both paddings, several chunks, bias and ReLU.
-    /// Its rounding differs from a direct sum's; 1e-5 of the largest output is ~10x float32's
-    /// direct error here and 10x below the full-network parity tolerance.
+    /// Winograd F(4x4, 3x3): partial edge tiles, both paddings, several chunks, bias and ReLU,
+    /// with each GEMM. Its rounding differs from a direct sum's; 1e-5 of the largest output is
+    /// ~10x float32's direct error here and 10x below the full-network parity tolerance.
     func testWinogradMatchesNaive() {
         var rng = SeededRandom(state: 11)
         for (h, w, cin, cout, p, chunk) in [(3, 3, 16, 16, Padding.same, 64), (4, 4, 32, 16, .same, 64), (5, 7, 16, 32, .same, 3),
@@ -112,22 +126,27 @@ final class KernelTests: XCTestCase {
             let x = rng.tensor([2, h, w, cin]), kernel = rng.tensor([3, 3, cin, cout])
             let bias = (0..<cout).map { _ in rng.next() }
             let g = WindowGeometry(input: x.shape, kernel: (3, 3), strides: (1, 1), padding: p)
-            XCTAssertTrue(winogradApplies(g, kernel: kernel, minMap: 3))
             for relu in [false, true] {
-                var fast = [Float](repeating: .nan, count: g.outputPixels * cout)
-                fast.withUnsafeMutableBufferPointer {
-                    conv2dForwardWinograd(x, kernel: kernel, version: 0, cache: TapKernelCache(), bias: bias, g: g, relu: relu,
-                                          out: $0.baseAddress!, chunkTiles: chunk)
-                }
                 var slow = conv2dNaive(x, kernel: kernel, bias: bias, padding: p)
                 if relu { slow.data = slow.data.map { max($0, 0) } }
-                assertClose(Tensor(shape: slow.shape, data: fast), slow, atol: 1e-5 * slow.maxAbs)
+                for packed in testedPolicies.map(\.packedGemm) {
+                    var fast = [Float](repeating: .nan, count: g.outputPixels * cout)
+                    fast.withUnsafeMutableBufferPointer {
+                        conv2dForwardWinograd(x, u: winogradWeights(kernel, packed: packed), packed: packed, bias: bias, g: g,
+                                              cout: cout, relu: relu, out: $0.baseAddress!, chunkTiles: chunk)
+                    }
+                    assertClose(Tensor(shape: slow.shape, data: fast), slow, atol: 1e-5 * slow.maxAbs)
+                }
             }
         }
-        // Through conv2dForward with a cache, as the layers call it.
+        // Through a plan, as the layers call it.
         let x = rng.tensor([1, 6, 6, 16]), kernel = rng.tensor([3, 3, 16, 16])
-        assertClose(conv2dForward(x, kernel: kernel, bias: nil, padding: .same, taps: (TapKernelCache(), 1)),
-                    conv2dNaive(x, kernel: kernel, bias: nil, padding: .same), atol: 1e-5 * 20)
+        for policy in testedPolicies {
+            let plan = policy.plan(input: [6, 6, 16], kernel: kernel.shape, strides: (1, 1), padding: .same)
+            XCTAssertEqual(plan.algorithm, .winograd)
+            assertClose(plan(x, kernel: kernel, kernelVersion: 1, bias: nil),
+                        conv2dNaive(x, kernel: kernel, bias: nil, padding: .same), atol: 1e-5 * 20)
+        }
     }
 
     func testConvTilesWhenColumnsExceedBudget() {

@@ -62,15 +62,14 @@ final class PackedGemmTests: XCTestCase {
     }
 
     /// Each path that packs its kernel (1x1, strided 1x1 and the RGB first layer through im2col,
-    /// skipped padding taps, Winograd) gives the naive result with and without the packed GEMM.
+    /// skipped padding taps, Winograd) gives the naive result with and without the packed GEMM,
+    /// and again from the weights its plan prepared on the first call.
     func testConvolutionPathsAgreeWithAndWithoutPackedGemm() {
         var rng = SeededRandom(state: 23)
         let cases: [(n: Int, h: Int, c: Int, k: Int, o: Int, s: Int, p: Padding, residual: Bool)] = [
             (4, 12, 64, 1, 256, 1, .valid, true), (2, 6, 32, 1, 64, 2, .valid, false), (2, 23, 3, 7, 64, 2, .valid, false),
             (8, 2, 64, 3, 96, 1, .same, false), (3, 3, 32, 3, 48, 1, .same, false), (2, 12, 32, 3, 32, 1, .same, false),
         ]
-        let saved = packedGemmEnabled
-        defer { packedGemmEnabled = saved }
         for t in cases {
             let x = rng.tensor([t.n, t.h, t.h, t.c]), kernel = rng.tensor([t.k, t.k, t.c, t.o])
             let bias = (0..<t.o).map { _ in rng.next() }
@@ -78,12 +77,14 @@ final class PackedGemmTests: XCTestCase {
             let residual = t.residual ? rng.tensor(slow.shape) : nil
             if let residual { for i in slow.data.indices { slow.data[i] += residual.data[i] } }
             slow.data = slow.data.map { $0 < 0 ? 0 : $0 }
-            let cache = TapKernelCache()
-            for packed in [true, false, true] {
-                packedGemmEnabled = packed
-                let fast = conv2dForward(x, kernel: kernel, bias: bias, strides: (t.s, t.s), padding: t.p, relu: true,
-                                         taps: (cache, 1), residual: residual)
-                assertClose(fast, slow, atol: 1e-5 * max(1, slow.maxAbs))
+            for packed in [true, false] {
+                let plan = ConvPolicy(packedGemm: packed).plan(input: [t.h, t.h, t.c], kernel: kernel.shape,
+                                                               strides: (t.s, t.s), padding: t.p)
+                XCTAssertEqual(plan.gemm == .packed, packed && plan.algorithm != .direct, "\(plan)")
+                for _ in 0..<2 {
+                    let fast = plan(x, kernel: kernel, kernelVersion: 1, bias: bias, relu: true, residual: residual)
+                    assertClose(fast, slow, atol: 1e-5 * max(1, slow.maxAbs))
+                }
             }
         }
     }

@@ -34,22 +34,35 @@ void zoo_conv_direct(const float *x, int h, int w, int cin, const float *kernel,
 /// when relu.
 void zoo_epilogue(float *c, ptrdiff_t rows, int cols, const float *bias, const float *residual, int relu);
 
+/// The packed GEMM's register tile and depth block, the one definition C and Swift both read: a
+/// micro-kernel call computes ZOO_GEMM_MR rows x ZOO_GEMM_NR columns of C (24 AVX-512 registers),
+/// B is packed in panels of ZOO_GEMM_NR columns and blocks of ZOO_GEMM_KC rows (a 12 x 256 slice
+/// of A and a 256 x 32 panel fit L1 together).
+enum { ZOO_GEMM_MR = 12, ZOO_GEMM_NR = 32, ZOO_GEMM_KC = 256 };
+
 /// Whether this CPU runs `zoo_packed_gemm` (AVX-512); elsewhere ZooTensor uses OpenBLAS.
 int zoo_packed_gemm_available(void);
 
-/// Floats that `zoo_pack_b` writes for a k x n matrix: n rounded up to whole panels of 32.
+/// Floats that `zoo_pack_b` writes for a k x n matrix: n rounded up to whole panels of ZOO_GEMM_NR.
 size_t zoo_packed_size(int k, int n);
 
-/// Packs row-major b (k x n) in the order `zoo_packed_gemm` reads it: blocks of 256 rows, each
-/// a run of panels of 32 columns ([rows][32], the last panel zero-padded).
+/// Packs row-major b (k x n) in the order `zoo_packed_gemm` reads it: blocks of ZOO_GEMM_KC rows,
+/// each a run of panels of ZOO_GEMM_NR columns ([rows][NR], the last panel zero-padded).
 void zoo_pack_b(const float *b, int k, int n, float *packed);
 
-/// c[m, n] = a[m, k] * B[k, panel0*32 ..< panel0*32 + n] (+ c when accumulate), B (k x
+/// c[m, n] = a[m, k] * B[k, panel0*NR ..< panel0*NR + n] (+ c when accumulate), B (k x
 /// packed_n) packed by `zoo_pack_b`, then + bias[n] and + residual[m, n] (rows ldr apart) when
 /// not NULL, then ReLU when asked (NaN stays NaN). Rows of a are lda apart, of c ldc.
 /// Single-threaded; AVX-512 only.
 void zoo_packed_gemm(int m, int n, int k, const float *a, ptrdiff_t lda, const float *packed, int packed_n,
                      int panel0, float *c, ptrdiff_t ldc, const float *bias, const float *residual, ptrdiff_t ldr,
                      int relu, int accumulate);
+
+/// Whether the calling thread is running a part of one of ZooTensor's parallel loops: work
+/// started there stays on its thread. A C thread-local, so each thread has its own and setting it
+/// allocates nothing (Swift has no thread-locals of its own; a task-local binding would allocate
+/// on every part).
+int zoo_in_parallel_region(void);
+void zoo_set_in_parallel_region(int inside);
 
 #endif

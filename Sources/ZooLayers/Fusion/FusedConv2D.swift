@@ -58,5 +58,7 @@ public final class FusedConv2D: Layer {
 
     public override var planDescription: String? { inner.planDescription }
 
+    public override func replan(policy: ConvPolicy) { inner.replan(policy: policy) }
+
     public override func flops(outputShape: [Int]) -> Int { inner.flops(outputShape: outputShape) }
 }
