@@ -22,6 +22,7 @@ struct Forward: ParsableCommand {
     var batchSize: Int = 32
 
     func validate() throws {
+        try checkBackboneName(architecture.model)
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
     }
 
