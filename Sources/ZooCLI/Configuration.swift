@@ -4,11 +4,12 @@ import ZooPipelines
 extension ZooConfiguration {
     /// The configuration `zoo` runs with, from its environment: `KERAS_HOME` (default
     /// `~/.keras`), `ZOO_CACHE_DIR` (features in its `features` subdirectory; default
-    /// `$XDG_CACHE_HOME/modelzoo/features` or `~/.cache/modelzoo/features`),
-    /// `ZOO_WEIGHTS_CATALOGUE`, `HOME`, and `TMPDIR` through `NSTemporaryDirectory`. HDF5 files from the user are read in a
-    /// child process first (`checkInChildProcess`).
+    /// `$XDG_CACHE_HOME/modelzoo/features` or `~/.cache/modelzoo/features`) and
+    /// `ZOO_WEIGHTS_CATALOGUE`; `~` is the user's home directory and temporary files go to
+    /// Foundation's temporary directory. HDF5 files from the user are read in a child process
+    /// first (`checkInChildProcess`).
     static func fromEnvironment(_ env: [String: String]) -> ZooConfiguration {
-        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        let home = NSHomeDirectory()
         return ZooConfiguration(
             kerasHome: env["KERAS_HOME"] ?? home + "/.keras",
             featureCacheDirectory: env["ZOO_CACHE_DIR"].map { $0 + "/features" }
