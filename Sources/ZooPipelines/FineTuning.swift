@@ -69,14 +69,16 @@ public struct FineTuning: Sendable {
 
         let head = try classifierHead(features: train.features.shape[1], hidden: hidden, dropout: dropout)
         head.initializeKerasDefaults(seed: training.seed &+ 0x4EAD)
+        let net = try backbone.load(configuration: configuration, monitor: monitor)
+        for layer in net.layers { layer.trainable = false }  // frozen, as Keras users freeze it
+        // The classifier shares the head's and the backbone's layers, so it holds what they learn.
+        let full = try digitClassifier(name: "zoo_\(backbone.model)_classifier", backbone: net, head: head,
+                                       preprocessing: try backbone.entry().preprocessing)
         let trainer = try Trainer(model: head, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 64))
         let run = "finetune model=\(backbone.model) size=\(backbone.size) pooling=\(backbone.pooling.rawValue) hidden=\(hidden) dropout=\(dropout) \(training.runDescription)"
         var history = try training.fit(trainer, x: train.features, y: train.labels, run: run, configuration: configuration, monitor: monitor)
         let frozen = trainer.evaluate(x: test.features, y: test.labels)
         var evaluation = frozen
-
-        let net = try backbone.load(configuration: configuration, monitor: monitor)
-        for layer in net.layers { layer.trainable = false }  // frozen, as Keras users freeze it
         if unfreeze > 0 {
             let upper = try net.split(belowTopWeighted: unfreeze).upper
             for layer in upper.layers.dropFirst() { layer.trainable = true }
@@ -99,9 +101,6 @@ public struct FineTuning: Sendable {
             evaluation = second.evaluate(x: xTest, y: test.labels)
             monitor.report(String(format: "frozen-backbone test accuracy: %.4f; after unfreezing: %.4f", frozen.accuracy, evaluation.accuracy))
         }
-        let entry = try backbone.entry()
-        let full = try digitClassifier(name: "zoo_\(backbone.model)_classifier", backbone: net, head: head,
-                                       preprocessing: entry.preprocessing)
         return Result(model: full, history: history, test: evaluation, frozenTest: frozen, featureSeconds: featureSeconds,
                       cacheHits: hits)
     }
