@@ -52,7 +52,7 @@ public struct Backbone: Sendable {
         }
     }
 
-    /// What identifies the weights in a feature cache key: the file's md5, or the seed.
+    /// The initialisation seed of an untrained backbone (unused otherwise).
     var untrainedSeed: UInt64 {
         if case let .untrained(seed) = weights { return seed }
         return 0
