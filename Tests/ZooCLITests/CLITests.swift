@@ -75,6 +75,12 @@ final class CLITests: XCTestCase {
             (["summary", "vgg16", "--size", "31"], 1, "at least 32x32"),
             (["summary", "vgg16", "--size", "64", "--include-top"], 1, "224x224"),
             (["summary", "alexnet"], 64, "unknown model"),
+            // The pipelines' own errors keep their statuses.
+            (["evaluate", "--model-file", keras + "tiny_vgg.keras1.h5"], 3, "has no model config (a weights-only file)"),
+            (["evaluate", "--model-file", keras + "tiny_vgg.k3.model.h5"], 1, "the model takes input (None, 16, 16, 3), not raw 28x28x1 digits"),
+            (["train", "--model", "mlp", "--limit", "20", "--checkpoint-dir", "/nonexistent/zoo-checkpoints", "--resume",
+              "--output", NSTemporaryDirectory() + "zoo-cli-test-never-written.h5"],
+             1, "/nonexistent/zoo-checkpoints/checkpoint.h5: no checkpoint to resume from"),
         ]
         for (args, status, needle) in cases {
             let r = try zoo(args)
