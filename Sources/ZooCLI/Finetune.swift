@@ -61,8 +61,7 @@ struct Finetune: ParsableCommand {
 
     func run() throws {
         try checkWritable(output)
-        var finetuning = FineTuning(source.backbone(model: model, seed: training.seed))
-        finetuning.features = source.source(model: model, seed: training.seed)
+        var finetuning = FineTuning(features: source.source(model: model, seed: training.seed))
         finetuning.hidden = hidden
         finetuning.dropout = dropout
         finetuning.training = training.settings

@@ -45,9 +45,9 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try checkWritable(output)
-        var training = ScratchTraining(model, data: data, limit: limit)
-        training.training = self.training.settings
-        let result = try training.run(configuration: zooConfiguration, monitor: cliMonitor(json: json))
+        var scratch = ScratchTraining(model, data: data, limit: limit)
+        scratch.training = training.settings
+        let result = try scratch.run(configuration: zooConfiguration, monitor: cliMonitor(json: json))
         try finishTraining(result.model, history: result.history, test: result.test, output: output, json: json)
         if json { try printJSON(Result(model: try scratchModel(model).name, output: output, history: result.history, test: result.test)) }
     }

@@ -25,7 +25,11 @@ public struct FineTuning: Sendable {
     public var unfreezeEpochs: Int?
 
     public init(_ backbone: Backbone, data: String? = nil, limit: Int? = nil) {
-        features = FeatureSource(backbone: backbone, data: data, limit: limit)
+        self.init(features: FeatureSource(backbone: backbone, data: data, limit: limit))
+    }
+
+    public init(features: FeatureSource) {
+        self.features = features
     }
 
     /// What `run` produces.
