@@ -4,8 +4,9 @@ import PackageDescription
 let package = Package(
     name: "ModelZoo",
     products: [
-        .library(name: "ModelZoo", targets: ["ZooSupport", "ZooHDF5", "ZooTensor", "ZooLayers", "ZooModels", "ZooKeras", "ZooData", "ZooTraining", "ZooCLI"]),
+        .library(name: "ModelZoo", targets: ["ZooSupport", "ZooHDF5", "ZooTensor", "ZooLayers", "ZooModels", "ZooKeras", "ZooData", "ZooTraining", "ZooPipelines", "ZooCLI"]),
         .executable(name: "zoo", targets: ["zoo"]),
+        .executable(name: "finetune-example", targets: ["FinetuneExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,11 +33,14 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], resources: [.copy("Resources/mnist-sample")]),
         .target(name: "ZooTraining", dependencies: ["ZooLayers", "ZooHDF5"]),
+        .target(name: "ZooPipelines", dependencies: ["ZooKeras", "ZooModels", "ZooData", "ZooTraining", "ZooLayers"]),
         .target(name: "ZooCLI", dependencies: [
-            "ZooKeras", "ZooModels", "ZooData", "ZooTraining",
+            "ZooKeras", "ZooModels", "ZooData", "ZooTraining", "ZooPipelines",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "zoo", dependencies: ["ZooCLI"]),
+        // The README's "Use it as a library" program, verbatim.
+        .executableTarget(name: "FinetuneExample", dependencies: ["ZooPipelines"], path: "Sources/Examples/FinetuneExample"),
         .target(name: "ZooTestSupport", dependencies: ["ZooTensor", "ZooHDF5", "ZooLayers"], path: "Tests/ZooTestSupport"),
         .testTarget(name: "ZooSupportTests", dependencies: ["ZooSupport", "ZooTestSupport"]),
         .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5"], resources: [.copy("Fixtures")]),
@@ -46,6 +50,7 @@ let package = Package(
         .testTarget(name: "ZooKerasTests", dependencies: ["ZooKeras", "ZooModels", "ZooSupport", "ZooTestSupport"]),
         .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooHDF5"]),
         .testTarget(name: "ZooTrainingTests", dependencies: ["ZooTraining", "ZooKeras", "ZooHDF5", "ZooModels"]),
+        .testTarget(name: "ZooPipelinesTests", dependencies: ["ZooPipelines", "ZooTestSupport"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI"]),
     ]
 )

@@ -37,3 +37,15 @@ for model in vgg16 resnet50; do
     "$venv/bin/python" tools/check_export.py --model-file "$work/$model.h5" --predictions "$work/$model.predictions.h5" \
         --backbone $model --size 32 --pooling avg
 done
+
+echo "== the README's library example (Sources/Examples/FinetuneExample): fine-tune on the built-in sample, then zoo evaluate opens its model"
+swift build -c release --product finetune-example
+repo=$PWD
+# Its own home: the Keras and feature caches it uses start empty (offline it falls back to a Keras-initialised backbone).
+(cd "$work" && HOME="$work" "$repo/.build/release/finetune-example") > "$work/example.log"
+example_accuracy=$(sed -n 's/^test accuracy: //p' "$work/example.log")
+zoo_accuracy=$(.build/release/zoo evaluate --model-file "$work/vgg16-mnist.h5" | sed -n 's/^accuracy: //p')
+if [ -z "$example_accuracy" ] || [ "$example_accuracy" != "$zoo_accuracy" ]; then
+    echo "finetune-example reported test accuracy '$example_accuracy'; zoo evaluate on its model says '$zoo_accuracy'" >&2
+    exit 1
+fi

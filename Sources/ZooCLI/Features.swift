@@ -5,6 +5,7 @@ import ZooHDF5
 import ZooKeras
 import ZooLayers
 import ZooModels
+import ZooPipelines
 import ZooSupport
 
 extension Split: ExpressibleByArgument {}
@@ -49,19 +50,26 @@ struct Features: ParsableCommand {
         let imagesPerSecond: Double?
     }
 
+    func validate() throws { try checkBackboneName(model) }
+
     func run() throws {
         try checkWritable(output)
         let start = Date()
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
-        let (path, hit, computed) = try source.features(model: model, split: split, seed: seed, batchSize: batchSize, exclusiveOutput: output)
+        let features = try withUntrainedHint {
+            try source.source(model: model, seed: seed).extract(
+                split, batchSize: batchSize, output: output, configuration: zooConfiguration, monitor: cliMonitor(json: json))
+        }
+        let path = features.path
         if path != output { try AtomicOutput.copy(path, to: output) }
         let f = try H5File.open(output).root.dataset("features")
         let seconds = Date().timeIntervalSince(start)
-        let result = Result(output: output, count: f.shape[0], dimension: f.shape[1], cacheHit: hit,
+        let result = Result(output: output, count: f.shape[0], dimension: f.shape[1], cacheHit: features.cacheHit,
                             cachePath: source.noCache ? nil : path, seconds: seconds,
-                            imagesPerSecond: computed.map { Double(f.shape[0]) / $0 })
+                            imagesPerSecond: features.computeSeconds.map { Double(f.shape[0]) / $0 })
         if json { return try printJSON(result) }
-        let how = hit ? "from the cache (\(path))" : String(format: "in %.1f s, %.1f images/s", computed ?? seconds, result.imagesPerSecond ?? 0)
+        let how = features.cacheHit ? "from the cache (\(path))"
+            : String(format: "in %.1f s, %.1f images/s", features.computeSeconds ?? seconds, result.imagesPerSecond ?? 0)
         print("\(output): \(f.shape[0]) x \(f.shape[1]) features \(how)")
     }
 }
@@ -97,92 +105,31 @@ struct FeatureSourceOptions: ParsableArguments {
         if untrained && weights != nil { throw ValidationError("--untrained and --weights exclude each other") }
     }
 
-    /// The path of the features for these settings: a cache entry (computed first on a miss), or,
-    /// with --no-cache, `exclusiveOutput` itself. Also whether it was a hit, and the compute time.
-    func features(
-        model: String, split: Split, seed: UInt64, batchSize: Int = 64, exclusiveOutput: String? = nil,
-        belowTopWeighted unfrozen: Int = 0
-    ) throws -> (String, Bool, Double?) {
-        let entry = try catalogueEntry(model)
-        var backbone = try entry.build((size, size), false, pooling)
-        let full = backbone
-        if unfrozen > 0 { backbone = try backbone.split(belowTopWeighted: unfrozen).lower }
-        let digits = try MNIST.load(data, split: split).prefix(limit)
-        let weightsPath = try untrained ? nil : resolveWeights(entry)
-        var key = FeatureKey(
-            model: entry.name, weights: try weightsPath.map { try MD5.hex(ofFile: $0) } ?? "keras-init:\(seed)",
-            size: size, pooling: pooling.rawValue, preprocessing: entry.preprocessing.rawValue,
-            data: try digits.files.map { try MD5.hex(ofFile: $0) }, split: split.rawValue, limit: limit)
-        key.cut = unfrozen > 0 ? backbone.nodes.last!.layer.name : nil
-        let cache = FeatureCache(directory: cacheDir)
-        if !noCache, let hit = cache.lookup(key) { return (hit, true, nil) }
-        try fill(full, weightsPath: weightsPath, seed: seed)
-        let target = noCache ? exclusiveOutput ?? temporaryPath("features-\(entry.name)-\(split.rawValue).h5") : cache.path(for: key)
-        if !noCache { try cache.prepare() }
-        let bar = ProgressBar(label: "\(entry.name) features", total: Int64(digits.count), unit: .images)
-        let start = Date()
-        try extractFeatures(
-            model: try backbone.fusedForInference(), digits: digits,
-            preprocessor: Preprocessor(inputHeight: digits.height, inputWidth: digits.width, size: size, mode: entry.preprocessing),
-            batchSize: batchSize, to: target,
-            attributes: [("model", .string(entry.name)), ("weights", .string(weightsPath ?? "keras-init")),
-                         ("weights_md5", .string(key.weights)), ("size", .int(Int64(size))),
-                         ("pooling", .string(pooling.rawValue)), ("preprocessing", .string(entry.preprocessing.rawValue)),
-                         ("split", .string(split.rawValue)), ("data", .strings(digits.files)),
-                         ("cache_key", .string(key.canonical))],
-            progress: { bar.advance(by: $0) })
-        bar.finish()
-        return (target, false, Date().timeIntervalSince(start))
+    /// The backbone these flags describe; `seed` initialises it when --untrained.
+    func backbone(model: String, seed: UInt64) -> Backbone {
+        Backbone(model, weights: untrained ? .untrained(seed: seed) : weights.map(BackboneWeights.file) ?? .official,
+                 size: size, pooling: pooling)
     }
 
-    /// The backbone with its weights: from the file, or Keras-initialised when --untrained.
-    func backbone(model: String, seed: UInt64) throws -> Model {
-        let entry = try catalogueEntry(model)
-        let m = try entry.build((size, size), false, pooling)
-        try fill(m, weightsPath: untrained ? nil : resolveWeights(entry), seed: seed)
-        return m
-    }
-
-    private func fill(_ backbone: Model, weightsPath: String?, seed: UInt64) throws {
-        if let weightsPath {
-            try loadWeights(into: backbone, from: openKerasFile(weightsPath)).check()
-        } else {
-            printNotice("\(backbone.name) is not pretrained: Keras default initialisation, seed \(seed)")
-            backbone.initializeKerasDefaults(seed: seed)
-        }
-    }
-
-    func resolveWeights(_ entry: CatalogueEntry) throws -> String {
-        if let weights { return weights }
-        do {
-            return try officialWeights(entry, includeTop: false)
-        } catch let error as WeightStoreError where error.isDownload {
-            throw ExitStatus.Failure(status: .downloadFailed, message: "\(error); or pass --untrained for a Keras-initialised backbone")
-        }
+    func source(model: String, seed: UInt64) -> FeatureSource {
+        var source = FeatureSource(backbone: backbone(model: model, seed: seed), data: data, limit: limit)
+        source.cacheDirectory = cacheDir
+        source.noCache = noCache
+        return source
     }
 }
 
-/// Fails early, before any work, when `path` could not be written.
-func checkWritable(_ path: String) throws {
-    let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue,
-          FileManager.default.isWritableFile(atPath: dir) else {
-        throw OutputError(path: path, reason: "directory \(dir) is missing or not writable")
-    }
-}
+/// A usage error (status 64) naming the backbones when `name` is not one of them.
+func checkBackboneName(_ name: String) throws { try checkModelName(name, among: catalogue.map(\.name)) }
 
-/// Creates `dir` if needed and checks it can be written, before any work starts.
-func makeWritableDirectory(_ dir: String) throws {
+/// Runs `body`; a failed download of official weights then suggests a Keras-initialised backbone.
+func withUntrainedHint<T>(_ body: () throws -> T) throws -> T {
     do {
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    } catch {
-        throw OutputError(path: dir, reason: "cannot create the directory")
+        return try body()
+    } catch let error as WeightStoreError where error.isDownload {
+        throw ExitStatus.Failure(status: .downloadFailed, message: "\(error); or pass --untrained for a Keras-initialised backbone")
     }
-    guard FileManager.default.isWritableFile(atPath: dir) else { throw OutputError(path: dir, reason: "directory is not writable") }
 }
 
 /// A path in the system temporary directory, unique to this process.
-func temporaryPath(_ name: String) -> String {
-    NSTemporaryDirectory() + "zoo-\(ProcessInfo.processInfo.processIdentifier)-\(name)"
-}
+func temporaryPath(_ name: String) -> String { zooConfiguration.temporaryPath(name) }

@@ -4,6 +4,7 @@ import ZooData
 import ZooKeras
 import ZooLayers
 import ZooModels
+import ZooPipelines
 import ZooTensor
 import ZooTraining
 
@@ -54,70 +55,24 @@ struct Finetune: ParsableCommand {
     }
 
     func validate() throws {
+        try checkBackboneName(model)
         guard hidden >= 0, (0..<1).contains(dropout) else { throw ValidationError("--hidden must be >= 0 and --dropout in [0, 1)") }
     }
 
     func run() throws {
         try checkWritable(output)
-        let seed = training.seed
-        let start = Date()
-        var hits = 0
-        func features(_ split: Split) throws -> FeatureSet {
-            let (path, hit, _) = try source.features(model: model, split: split, seed: seed)
-            if hit { hits += 1 }
-            printNotice("\(split.rawValue) features \(hit ? "from the cache" : "computed"): \(path)")
-            defer { if source.noCache { unlink(path) } }
-            return try FeatureSet(contentsOf: path)
-        }
-        let train = try features(.train), test = try features(.test)
-        let featureSeconds = Date().timeIntervalSince(start)
-
-        let head = try classifierHead(features: train.features.shape[1], hidden: hidden, dropout: dropout)
-        head.initializeKerasDefaults(seed: seed &+ 0x4EAD)
-        let backbone = try source.backbone(model: model, seed: seed)
-        for layer in backbone.layers { layer.trainable = false }  // frozen, as Keras users freeze it
-        // Built before training (sharing the head's layers) so TensorBoard draws the model the run exports.
-        let full = try digitClassifier(name: "zoo_\(model)_classifier", backbone: backbone, head: head,
-                                       preprocessing: try catalogueEntry(model).preprocessing)
-        let trainer = try Trainer(model: head, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 64))
-        let run = "finetune model=\(model) size=\(source.size) pooling=\(source.pooling.rawValue) hidden=\(hidden) dropout=\(dropout) \(training.runDescription)"
-        var history = try training.fit(trainer, x: train.features, y: train.labels, run: run, json: json, graph: full.graph)
-        var evaluation = trainer.evaluate(x: test.features, y: test.labels)
-
-        if unfreeze > 0 {
-            let frozenAccuracy = evaluation.accuracy
-            let upper = try backbone.split(belowTopWeighted: unfreeze).upper
-            for layer in upper.layers.dropFirst() { layer.trainable = true }
-            func cutFeatures(_ split: Split) throws -> Tensor {
-                let (path, _, _) = try source.features(model: model, split: split, seed: seed, belowTopWeighted: unfreeze)
-                defer { if source.noCache { unlink(path) } }
-                let f = try FeatureSet(contentsOf: path).features
-                return f.reshaped([f.shape[0]] + upper.inputShape)
-            }
-            let (xTrain, xTest) = (try cutFeatures(.train), try cutFeatures(.test))
-            let stage = try Model.chain(name: "finetune_unfrozen", [upper, head])
-            var flags = training
-            flags.epochs = unfreezeEpochs ?? training.epochs
-            flags.checkpointDir = training.checkpointDir.map { $0 + "/unfreeze" }
-            flags.resume = training.resume && flags.checkpointDir.map { FileManager.default.fileExists(atPath: $0 + "/" + Checkpoint.fileName) } == true
-            let optimizer = flags.makeOptimizer()
-            optimizer.learningRate = backboneLr
-            let unfrozenNames = upper.weightedLayers.map(\.name).joined(separator: ", ")
-            let note = "unfreezing \(upper.weightedLayers.count) layers (\(unfrozenNames)) at learning rate \(backboneLr)"
-            if json { printNotice(note) } else { print(note) }
-            let second = try Trainer(model: stage, optimizer: optimizer, options: flags.options(defaultBatchSize: 64))
-            let offset = history.count
-            history += try flags.fit(second, x: xTrain, y: train.labels, run: run + " unfreeze=\(unfreeze) backbone_lr=\(backboneLr)", json: json,
-                                    graph: full.graph)
-                .map { var r = $0; r.epoch += offset; return r }
-            evaluation = second.evaluate(x: xTest, y: test.labels)
-            let line = String(format: "frozen-backbone test accuracy: %.4f; after unfreezing: %.4f", frozenAccuracy, evaluation.accuracy)
-            if json { printNotice(line) } else { print(line) }
-        }
-        try finishTraining(full, history: history, test: evaluation, output: output, json: json)
+        var finetuning = FineTuning(features: source.source(model: model, seed: training.seed))
+        finetuning.hidden = hidden
+        finetuning.dropout = dropout
+        finetuning.training = training.settings
+        finetuning.unfreeze = unfreeze
+        finetuning.backboneLearningRate = backboneLr
+        finetuning.unfreezeEpochs = unfreezeEpochs
+        let result = try withUntrainedHint { try finetuning.run(configuration: zooConfiguration, monitor: cliMonitor(json: json)) }
+        try finishTraining(result.model, history: result.history, test: result.test, output: output, json: json)
         if json {
-            try printJSON(Result(model: model, output: output, history: history, test: evaluation,
-                                 featureSeconds: featureSeconds, cacheHits: hits))
+            try printJSON(Result(model: model, output: output, history: result.history, test: result.test,
+                                 featureSeconds: result.featureSeconds, cacheHits: result.cacheHits))
         }
     }
 }

@@ -22,6 +22,7 @@ struct Forward: ParsableCommand {
     var batchSize: Int = 32
 
     func validate() throws {
+        try checkBackboneName(architecture.model)
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
     }
 
@@ -34,6 +35,7 @@ struct Forward: ParsableCommand {
         }
         arch.size = shape[1]
         let model = try arch.build()
+        model.replan(policy: zooConfiguration.convPolicy)
         _ = try weights.load(into: model, entry: arch.entry(), includeTop: arch.includeTop)
         let fused = try model.fusedForInference()
         var outputs: [Float] = []

@@ -13,6 +13,8 @@ struct Load: ParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
+    func validate() throws { try checkBackboneName(architecture.model) }
+
     func run() throws {
         let model = try architecture.build()
         let report = try weights.load(into: model, entry: architecture.entry(), includeTop: architecture.includeTop,

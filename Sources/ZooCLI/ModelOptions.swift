@@ -3,6 +3,7 @@ import Foundation
 import ZooKeras
 import ZooLayers
 import ZooModels
+import ZooPipelines
 
 extension Pooling: ExpressibleByArgument {}
 
@@ -36,8 +37,19 @@ struct ArchitectureOptions: ParsableArguments {
     func build() throws -> Model { try buildModel(model, shape) }
 }
 
+/// The backbones of the catalogue, then the from-scratch models.
+let allModelNames = catalogue.map(\.name) + scratchCatalogue.map(\.name)
+
+/// A usage error (status 64) naming the models when `name` is not one of `names`.
+func checkModelName(_ name: String, among names: [String]) throws {
+    guard names.contains(name.lowercased()) else {
+        throw ValidationError("unknown model '\(name)'; the models are \(names.joined(separator: ", "))")
+    }
+}
+
 /// A backbone of the catalogue at the given shape, or one of the from-scratch models (28x28x1 input).
 func buildModel(_ name: String, _ shape: ShapeOptions) throws -> Model {
+    try checkModelName(name, among: allModelNames)
     if let scratch = scratchCatalogue.first(where: { $0.name == name.lowercased() }) {
         return try scratch.build([28, 28, 1], 10)
     }
@@ -63,14 +75,16 @@ struct WeightOptions: ParsableArguments {
 
 /// The path of a model's official weights in the Keras cache, downloaded there first if needed.
 func officialWeights(_ entry: CatalogueEntry, includeTop: Bool) throws -> String {
-    let official = try WeightStore.weightFile(entry, includeTop: includeTop)
-    let store = WeightStore()
-    if !store.isCached(official) {
-        printNotice("downloading \(official.fileName) (\(official.bytes / 1_000_000) MB) into \(store.cacheDirectory)")
-    }
-    let bar = ProgressBar(label: official.fileName, total: Int64(official.bytes), unit: .bytes)
-    defer { bar.finish() }
-    return try store.resolve(official) { done, total in bar.update(done, total: total) }
+    try zooConfiguration.officialWeights(entry, includeTop: includeTop, monitor: cliMonitor(json: false))
+}
+
+/// Notices to stderr as `zoo: ...`, results and epochs to stdout (to stderr with `json`, where
+/// stdout is reserved for the JSON result), progress as bars on stderr.
+func cliMonitor(json: Bool) -> PipelineMonitor {
+    let line: @Sendable (String) -> Void = { json ? printNotice($0) : print($0) }
+    return PipelineMonitor(
+        notice: { printNotice($0) }, report: line, epoch: { record, epochs in line(record.logLine(epochs: epochs)) },
+        progress: { label, total, unit in ProgressBar(label: label, total: total, unit: unit) })
 }
 
 func printNotice(_ message: String) {

@@ -4,6 +4,7 @@ import ZooData
 import ZooHDF5
 import ZooKeras
 import ZooLayers
+import ZooPipelines
 import ZooTensor
 import ZooTraining
 
@@ -24,22 +25,10 @@ struct ModelFileOptions: ParsableArguments {
     func load() throws -> Model { try Self.load(modelFile) }
 
     /// Builds the network from the file's own config and loads its weights.
-    static func load(_ modelFile: String) throws -> Model {
-        let file = try openKerasFile(modelFile)
-        guard let config = file.modelConfig else {
-            throw ExitStatus.Failure(status: .unreadableFile, message: "\(modelFile): has no model config (a weights-only file); use zoo load")
-        }
-        let model = try modelFromConfig(config, file: modelFile)
-        try loadWeights(into: model, from: file).check()
-        return model
-    }
+    static func load(_ modelFile: String) throws -> Model { try loadKerasModel(modelFile, configuration: zooConfiguration) }
 
-    func digits(for model: Model) throws -> (Digits, Tensor) {
-        let digits = try MNIST.load(data, split: split).prefix(limit)
-        guard model.inputShape == [digits.height, digits.width, 1] else {
-            throw ExitStatus.Failure(status: .failure, message: "\(modelFile): the model takes input \(describeShape(model.inputShape)), not raw \(digits.height)x\(digits.width)x1 digits")
-        }
-        return (digits, digits.tensor(0..<digits.count))
+    func digits(for model: Model) throws -> Digits {
+        try loadDigits(for: model, file: modelFile, data: data, split: split, limit: limit)
     }
 }
 
@@ -55,13 +44,8 @@ struct Predict: ParsableCommand {
     func run() throws {
         try checkWritable(output)
         let model = try file.load()
-        let (digits, x) = try file.digits(for: model)
-        let p = Trainer.predict(try model.fusedForInference(), x: x, batchSize: 64)
-        try writeHDF5Atomically(output) { f in
-            _ = try f.root.createDataset("probabilities", shape: p.shape, floats: p.data)
-            _ = try f.root.createDataset("predictions", shape: [digits.count], int64s: argmax(p).map(Int64.init))
-            _ = try f.root.createDataset("labels", shape: [digits.count], int64s: digits.labels.map(Int64.init))
-        }
+        let digits = try file.digits(for: model)
+        try writePredictions(try predict(model, on: digits), of: digits, to: output)
         print("\(output): \(digits.count) predictions")
     }
 }
@@ -77,8 +61,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let model = try file.load()
-        let (digits, x) = try file.digits(for: model)
-        let e = Trainer.evaluate(try model.fusedForInference(), x: x, y: digits.labels.map(Int.init), batchSize: 64)
+        let e = try evaluate(model, on: try file.digits(for: model))
         if json { return try printJSON(e) }
         print(String(format: "accuracy: %.4f\nloss: %.4f\ndigits: %d", e.accuracy, e.loss, e.count))
         print(e.table())

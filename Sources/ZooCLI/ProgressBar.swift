@@ -1,10 +1,11 @@
 import Foundation
+import ZooPipelines
 
 /// A one-line progress bar with rate and ETA on stderr. On a terminal it redraws in place; in a
 /// log (not a TTY) it prints a line every 10% of work that lasts over 2 s, so logs stay short.
 /// Safe to update from any thread.
-final class ProgressBar: @unchecked Sendable {
-    enum Unit { case bytes, images }
+final class ProgressBar: ProgressDisplay, @unchecked Sendable {
+    typealias Unit = ProgressUnit
 
     private let label: String
     private let unit: Unit

@@ -48,11 +48,11 @@ struct CatalogueCommand: ParsableCommand {
         let entries = try catalogue.map {
             Entry(name: $0.name, kerasName: $0.kerasName, preprocessing: $0.preprocessing,
                   minimumInputSize: $0.minimumInputSize, topInputSize: $0.topInputSize,
-                  weightsTop: try WeightStore.weightFile($0, includeTop: true),
-                  weightsNoTop: try WeightStore.weightFile($0, includeTop: false))
+                  weightsTop: try zooConfiguration.weightFile($0, includeTop: true),
+                  weightsNoTop: try zooConfiguration.weightFile($0, includeTop: false))
         }
         if json { return try printJSON(entries) }
-        let store = WeightStore()
+        let store = zooConfiguration.weightStore
         for e in entries {
             print("\(e.name) (keras.applications.\(e.kerasName)), preprocessing \(e.preprocessing.rawValue), input >= \(e.minimumInputSize)px, \(e.topInputSize)px with the top")
             for w in [e.weightsNoTop, e.weightsTop] {

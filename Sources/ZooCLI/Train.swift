@@ -4,6 +4,7 @@ import ZooData
 import ZooKeras
 import ZooLayers
 import ZooModels
+import ZooPipelines
 import ZooTraining
 
 struct Train: ParsableCommand {
@@ -40,18 +41,14 @@ struct Train: ParsableCommand {
         let test: Evaluation
     }
 
+    func validate() throws { try checkModelName(model, among: scratchCatalogue.map(\.name)) }
+
     func run() throws {
         try checkWritable(output)
-        let spec = try scratchModel(model)
-        let train = try MNIST.load(data, split: .train).prefix(limit)
-        let test = try MNIST.load(data, split: .test).prefix(limit)
-        let net = try spec.build([train.height, train.width, 1], 10)
-        net.initializeKerasDefaults(seed: training.seed)
-        let trainer = try Trainer(model: net, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 128))
-        let run = "train model=\(spec.name) data=\(data ?? "builtin") limit=\(limit.map(String.init) ?? "all") \(training.runDescription)"
-        let history = try training.fit(trainer, x: train.tensor(0..<train.count), y: train.labels.map(Int.init), run: run, json: json)
-        let evaluation = trainer.evaluate(x: test.tensor(0..<test.count), y: test.labels.map(Int.init))
-        try finishTraining(net, history: history, test: evaluation, output: output, json: json)
-        if json { try printJSON(Result(model: spec.name, output: output, history: history, test: evaluation)) }
+        var scratch = ScratchTraining(model, data: data, limit: limit)
+        scratch.training = training.settings
+        let result = try scratch.run(configuration: zooConfiguration, monitor: cliMonitor(json: json))
+        try finishTraining(result.model, history: result.history, test: result.test, output: output, json: json)
+        if json { try printJSON(Result(model: try scratchModel(model).name, output: output, history: result.history, test: result.test)) }
     }
 }

@@ -2,15 +2,13 @@ import ArgumentParser
 import Foundation
 import ZooHDF5
 import ZooKeras
+import ZooPipelines
 
 /// libhdf5 (1.10.8 on Debian bookworm) segfaults on about 2% of randomly damaged Keras files, and
 /// no check in Swift can prevent a crash inside the C library. So before zoo opens a Keras HDF5
 /// file it did not write itself, a child process (`zoo check-file`) reads everything zoo's reader
 /// will touch; if the child dies, the user gets a one-line error instead of a crash.
 
-/// How long the child may take (`ZOO_CHECK_TIMEOUT` seconds, default 60): reading a 553 MB
-/// file takes half a second, but libhdf5 can loop for minutes on a damaged heap.
-let fileCheckTimeout = ProcessInfo.processInfo.environment["ZOO_CHECK_TIMEOUT"].flatMap(TimeInterval.init) ?? 60
 /// The child's address space: a shape bomb that gets past the checks in ZooHDF5 kills the
 /// child, not the user's process.
 let fileCheckAddressSpace: rlim_t = 8 << 30
@@ -18,10 +16,7 @@ let fileCheckAddressSpace: rlim_t = 8 << 30
 /// Opens a Keras weight file from the user (weights, model files, `.keras` archives), after
 /// checking its HDF5 part in a child process.
 func openKerasFile(_ path: String) throws -> KerasWeightFile {
-    try KerasWeightFile(path: path) { h5Path in
-        // An archive's weights are checked after extraction, under the archive's name.
-        try checkInChildProcess(h5Path, name: h5Path == path ? path : "\(path) (model.weights.h5)")
-    }
+    try zooConfiguration.openKerasFile(path)
 }
 
 /// Opens dataset `/name` of an HDF5 file from the user that is not a Keras file (`zoo forward

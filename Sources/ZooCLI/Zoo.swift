@@ -5,6 +5,7 @@ import ZooHDF5
 import ZooKeras
 import ZooLayers
 import ZooModels
+import ZooPipelines
 import ZooSupport
 import ZooTraining
 
@@ -72,6 +73,7 @@ public enum ExitStatus: Int32 {
         case let e as WeightStoreError: return e.isDownload ? .downloadFailed : .unreadableFile
         case is WeightDownloadError: return .downloadFailed
         case is OutputError: return .cannotWrite
+        case let e as PipelineError: return e.isUnreadableFile ? .unreadableFile : .failure
         case is ModelError, is LayerError, is TrainingError, is CheckpointError: return .failure
         default: return nil
         }

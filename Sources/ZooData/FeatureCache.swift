@@ -40,10 +40,8 @@ public struct FeatureKey: Codable, Sendable, Equatable {
 public struct FeatureCache: Sendable {
     public let directory: String
 
-    public init(directory: String? = nil) {
-        let env = ProcessInfo.processInfo.environment
-        self.directory = directory ?? env["ZOO_CACHE_DIR"].map { $0 + "/features" }
-            ?? (env["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache") + "/modelzoo/features"
+    public init(directory: String) {
+        self.directory = directory
     }
 
     public func path(for key: FeatureKey) -> String { directory + "/\(key.model)-\(key.digest).h5" }

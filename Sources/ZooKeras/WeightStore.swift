@@ -22,19 +22,13 @@ public enum WeightStoreError: Error, CustomStringConvertible {
 }
 
 /// Finds official weights as keras.applications does: an explicit path, else the Keras cache
-/// (`$KERAS_HOME/models` or `~/.keras/models`), else a download from the official URL with its
-/// md5 checked, into that cache.
-public struct WeightStore {
+/// (keras.applications uses `$KERAS_HOME/models` or `~/.keras/models`; the caller says which),
+/// else a download from the official URL with its md5 checked, into that cache.
+public struct WeightStore: Sendable {
     public let cacheDirectory: String
 
-    public init(cacheDirectory: String? = nil) {
-        if let cacheDirectory {
-            self.cacheDirectory = cacheDirectory
-        } else {
-            let env = ProcessInfo.processInfo.environment
-            let home = env["KERAS_HOME"] ?? (NSHomeDirectory() + "/.keras")
-            self.cacheDirectory = home + "/models"
-        }
+    public init(cacheDirectory: String) {
+        self.cacheDirectory = cacheDirectory
     }
 
     public func cachedPath(_ file: WeightFile) -> String { cacheDirectory + "/" + file.fileName }
@@ -58,13 +52,13 @@ public struct WeightStore {
 }
 
 extension WeightStore {
-    /// The weight file of a catalogue model: the official one, or the one the file named by
-    /// `ZOO_WEIGHTS_CATALOGUE` gives for that model. That file has the format of
-    /// Models/catalogue.json (`zoo catalogue --json`), of which `name`, `weightsTop` and
-    /// `weightsNoTop` are read: a mirror of the official files, or a local server in tests.
-    public static func weightFile(_ entry: CatalogueEntry, includeTop: Bool,
-                                  environment: [String: String] = ProcessInfo.processInfo.environment) throws -> WeightFile {
-        guard let path = environment["ZOO_WEIGHTS_CATALOGUE"] else { return entry.weights(includeTop: includeTop) }
+    /// The weight file of a catalogue model: the official one, or the one `catalogue` gives for
+    /// that model (the CLI takes it from `ZOO_WEIGHTS_CATALOGUE`, and errors name it so). That
+    /// file has the format of Models/catalogue.json (`zoo catalogue --json`), of which `name`,
+    /// `weightsTop` and `weightsNoTop` are read: a mirror of the official files, or a local
+    /// server in tests.
+    public static func weightFile(_ entry: CatalogueEntry, includeTop: Bool, catalogue path: String?) throws -> WeightFile {
+        guard let path else { return entry.weights(includeTop: includeTop) }
         struct Replacement: Decodable {
             let name: String
             let weightsTop: WeightFile

@@ -65,7 +65,7 @@ public final class Conv2D: Layer, KerasLayer {
         let (rows, cols) = try windowOutput(inputShapes, window: kernelSize, "kernel size", strides: strides, padding: padding)
         let kernel = [kernelSize.0, kernelSize.1, inputShapes[0][2], filters]
         try define([Weight(Self.kernel, shape: kernel)] + (useBias ? [Weight(Self.bias, shape: [filters])] : []), for: inputShapes)
-        plan = (plan?.policy ?? .default).plan(input: inputShapes[0], kernel: kernel, strides: strides, padding: padding)
+        plan = policy.plan(input: inputShapes[0], kernel: kernel, strides: strides, padding: padding)
         return [rows, cols, filters]
     }
 
@@ -73,10 +73,14 @@ public final class Conv2D: Layer, KerasLayer {
     /// `ConvPolicy.default`, or the policy of `replan(policy:)`).
     public internal(set) var plan: Conv2DPlan?
 
+    /// What chooses `plan`: `ConvPolicy.default` until `replan(policy:)`.
+    public private(set) var policy = ConvPolicy.default
+
     public override var planDescription: String? { plan?.description }
 
     /// A layer not yet built gets its plan when it is; later builds keep `policy`.
     public override func replan(policy: ConvPolicy) {
+        self.policy = policy
         guard let shape = plan?.shape else { return }
         plan = policy.plan(input: shape.input, kernel: shape.kernel, strides: shape.strides, padding: shape.padding)
     }

@@ -74,7 +74,13 @@ final class CLITests: XCTestCase {
             (["load", "resnet50", "--size", "32", "--weights", keras + "tiny_vgg.keras1.h5"], 4, "weight problems"),
             (["summary", "vgg16", "--size", "31"], 1, "at least 32x32"),
             (["summary", "vgg16", "--size", "64", "--include-top"], 1, "224x224"),
-            (["summary", "alexnet"], 1, "unknown model"),
+            (["summary", "alexnet"], 64, "unknown model"),
+            // The pipelines' own errors keep their statuses.
+            (["evaluate", "--model-file", keras + "tiny_vgg.keras1.h5"], 3, "has no model config (a weights-only file)"),
+            (["evaluate", "--model-file", keras + "tiny_vgg.k3.model.h5"], 1, "the model takes input (None, 16, 16, 3), not raw 28x28x1 digits"),
+            (["train", "--model", "mlp", "--limit", "20", "--checkpoint-dir", "/nonexistent/zoo-checkpoints", "--resume",
+              "--output", NSTemporaryDirectory() + "zoo-cli-test-never-written.h5"],
+             1, "/nonexistent/zoo-checkpoints/checkpoint.h5: no checkpoint to resume from"),
         ]
         for (args, status, needle) in cases {
             let r = try zoo(args)
@@ -83,6 +89,34 @@ final class CLITests: XCTestCase {
             XCTAssertTrue(r.stderr.contains(needle), "\(args): \(r.stderr)")
             XCTAssertFalse(r.stderr.contains("HDF5-DIAG"), "\(args): \(r.stderr)")
         }
+    }
+
+    /// An unknown model is a usage mistake: status 64 before any work, one line naming the
+    /// models the command takes.
+    func testUnknownModelIsAUsageErrorListingTheModels() throws {
+        let all = "unknown model 'alexnet'; the models are vgg16, resnet50, mlp, cnn (see `zoo help`)"
+        let backbones = "unknown model 'alexnet'; the models are vgg16, resnet50 (see `zoo help`)"
+        let cases: [([String], String)] = [
+            (["finetune", "--model", "alexnet", "--untrained", "--output", "/nonexistent/x.h5"], backbones),
+            (["features", "--model", "alexnet", "--untrained", "--output", "/nonexistent/x.h5"], backbones),
+            (["train", "--model", "alexnet", "--output", "/nonexistent/x.h5"],
+             "unknown model 'alexnet'; the models are mlp, cnn (see `zoo help`)"),
+            (["train", "--model", "vgg16"], "unknown model 'vgg16'; the models are mlp, cnn (see `zoo help`)"),
+            (["summary", "alexnet"], all),
+            (["graph", "alexnet", "--output", "/nonexistent/x.dot"], all),
+            (["bench", "alexnet"], all),
+            (["load", "alexnet"], backbones),
+            (["load", "mlp"], "unknown model 'mlp'; the models are vgg16, resnet50 (see `zoo help`)"),
+            (["forward", "alexnet", "--input", "x.h5", "--output", "/nonexistent/y.h5"], backbones),
+        ]
+        for (args, line) in cases {
+            let r = try zoo(args)
+            XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stderr, "zoo: error: \(line)\n", "\(args)")
+            XCTAssertEqual(r.stdout, "", "\(args)")
+        }
+        // Model names are not case-sensitive, as before.
+        XCTAssertEqual(try zoo("summary", "VGG16", "--size", "32").status, 0)
     }
 
     func testLoadReportListsEveryParameter() throws {

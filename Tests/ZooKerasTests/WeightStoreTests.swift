@@ -26,12 +26,12 @@ final class WeightStoreTests: XCTestCase {
 
     func testReplacesTheListedModelsOnly() throws {
         let vgg = try catalogueEntry("vgg16"), resnet = try catalogueEntry("resnet50")
-        XCTAssertEqual(try WeightStore.weightFile(vgg, includeTop: false, environment: [:]), vgg.weightsNoTop)
+        XCTAssertEqual(try WeightStore.weightFile(vgg, includeTop: false, catalogue: nil), vgg.weightsNoTop)
         let env = try catalogue(good)
-        let notop = try WeightStore.weightFile(vgg, includeTop: false, environment: env)
+        let notop = try WeightStore.weightFile(vgg, includeTop: false, catalogue: env["ZOO_WEIGHTS_CATALOGUE"])
         XCTAssertEqual([notop.fileName, notop.url, notop.md5], ["notop.h5", "http://127.0.0.1:1/notop.h5", String(repeating: "a", count: 32)])
-        XCTAssertEqual(try WeightStore.weightFile(vgg, includeTop: true, environment: env).fileName, "top.h5")
-        XCTAssertEqual(try WeightStore.weightFile(resnet, includeTop: false, environment: env), resnet.weightsNoTop)
+        XCTAssertEqual(try WeightStore.weightFile(vgg, includeTop: true, catalogue: env["ZOO_WEIGHTS_CATALOGUE"]).fileName, "top.h5")
+        XCTAssertEqual(try WeightStore.weightFile(resnet, includeTop: false, catalogue: env["ZOO_WEIGHTS_CATALOGUE"]), resnet.weightsNoTop)
     }
 
     func testRefusesWhatItCannotUse() throws {
@@ -50,7 +50,7 @@ final class WeightStoreTests: XCTestCase {
         try Data("{\"name\": \"vgg16\"}".utf8).write(to: URL(fileURLWithPath: dir + "/object.json"))
         cases.append((["ZOO_WEIGHTS_CATALOGUE": dir + "/object.json"], "\(dir)/object.json (ZOO_WEIGHTS_CATALOGUE): not in the format of Models/catalogue.json (a list of {name, weightsTop, weightsNoTop}, each weight file with fileName, url, md5, bytes)"))
         for (env, message) in cases {
-            XCTAssertThrowsError(try WeightStore.weightFile(vgg, includeTop: false, environment: env)) { error in
+            XCTAssertThrowsError(try WeightStore.weightFile(vgg, includeTop: false, catalogue: env["ZOO_WEIGHTS_CATALOGUE"])) { error in
                 XCTAssertEqual("\(error)", message)
                 XCTAssertFalse((error as? WeightStoreError)?.isDownload ?? true)
             }

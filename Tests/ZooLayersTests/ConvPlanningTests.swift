@@ -52,6 +52,20 @@ final class ConvPlanningTests: XCTestCase {
         XCTAssertEqual(shared.plan?.policy, blas)
     }
 
+    /// Fusing a re-planned model keeps its policy: the CLI re-plans the Keras model once
+    /// (`ZOO_PACKED_GEMM=0`) and every fused model made from it follows.
+    func testFusionKeepsTheModelsPolicy() throws {
+        let m = try model()
+        let blas = ConvPolicy(packedGemm: false)
+        m.replan(policy: blas)
+        let fused = try m.fusedForInference()
+        let convs = fused.layers.compactMap { ($0 as? FusedConv2D)?.inner ?? ($0 as? Conv2D) }
+        XCTAssertEqual(convs.count, 3)
+        for conv in convs { XCTAssertEqual(conv.plan?.policy, blas, conv.name) }
+        XCTAssertEqual(try model().fusedForInference().layers.compactMap { ($0 as? FusedConv2D)?.inner.plan?.policy },
+                       [.default], "a model never re-planned fuses with the default policy")
+    }
+
     /// A layer that convolves through a Conv2D of its own (as a fused layer does) forwards
     /// `replan` and `planDescription` to it, and the model re-plans and reports it.
     func testLayersWrappingAConvolutionAreReplanned() throws {

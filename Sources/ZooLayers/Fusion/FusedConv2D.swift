@@ -19,6 +19,8 @@ public final class FusedConv2D: Layer {
         inner = Conv2D(name, filters: conv.filters, kernelSize: conv.kernelSize, strides: conv.strides,
                        padding: conv.padding, activation: relu ? .relu : .linear)
         super.init(name: name)
+        // Planned when built, by the policy the Keras layer was planned by (`Model.replan`).
+        inner.replan(policy: conv.policy)
     }
 
     public override var className: String { "FusedConv2D" }
