@@ -101,7 +101,7 @@ public struct FineTuning: Sendable {
             let second = try Trainer(model: stage, optimizer: optimizer, options: fit.options(defaultBatchSize: 64))
             let offset = history.count
             history += try fit.fit(second, x: xTrain, y: train.labels, run: run + " unfreeze=\(unfreeze) backbone_lr=\(backboneLearningRate)",
-                                   graph: full.graph, configuration: configuration, monitor: monitor)
+                                   graph: full.graph, initialEpoch: offset, configuration: configuration, monitor: monitor)
                 .map { var r = $0; r.epoch += offset; return r }
             evaluation = second.evaluate(x: xTest, y: test.labels)
             monitor.report(String(format: "frozen-backbone test accuracy: %.4f; after unfreezing: %.4f", frozen.accuracy, evaluation.accuracy))

@@ -88,8 +88,8 @@ public struct FitSettings: Sendable {
     /// `run` describes the whole run; a checkpoint of another run is refused. `graph` is what
     /// TensorBoard draws (default: the trained model's).
     public func fit(
-        _ trainer: Trainer, x: Tensor, y: [Int], run: String, graph: ModelGraph? = nil, configuration: ZooConfiguration,
-        monitor: PipelineMonitor = .silent
+        _ trainer: Trainer, x: Tensor, y: [Int], run: String, graph: ModelGraph? = nil, initialEpoch: Int = 0,
+        configuration: ZooConfiguration, monitor: PipelineMonitor = .silent
     ) throws -> [EpochRecord] {
         let checkpoint = checkpointDirectory.map { $0 + "/" + Checkpoint.fileName }
         // Every output directory is checked before the first epoch, not after the last.
@@ -102,7 +102,7 @@ public struct FitSettings: Sendable {
             trainer.restore(try Checkpoint.restore(from: checkpoint, model: trainer.model, optimizer: trainer.optimizer, run: run))
             monitor.notice("resuming after epoch \(trainer.state.epochsDone) from \(checkpoint)")
         }
-        let board = try tensorBoard.map { try TensorBoardWriter(directory: $0.directory, histogramFreq: $0.histogramFreq) }
+        let board = try tensorBoard.map { try TensorBoardWriter(directory: $0.directory, histogramFreq: $0.histogramFreq, initialEpoch: initialEpoch) }
         try board?.setModel(trainer.model, graph: graph)
         var bar: (any ProgressDisplay)? = nil
         let history = try trainer.fit(

@@ -12,11 +12,15 @@ public final class TensorBoardWriter {
     private let validation: FileHandle
     /// Epochs between weight histograms; 0 writes none.
     public let histogramFreq: Int
+    /// Epochs trained before this writer's first (Keras's `initial_epoch`): a second training
+    /// stage (`--unfreeze`) logs at the steps after the first's, not again from 0.
+    public let initialEpoch: Int
     private var model: Model?
 
-    public init(directory: String, histogramFreq: Int = 0) throws {
+    public init(directory: String, histogramFreq: Int = 0, initialEpoch: Int = 0) throws {
         precondition(histogramFreq >= 0, "histogramFreq \(histogramFreq) < 0")
         self.histogramFreq = histogramFreq
+        self.initialEpoch = initialEpoch
         train = try Self.open(directory + "/train")
         validation = try Self.open(directory + "/validation")
     }
@@ -54,7 +58,7 @@ public final class TensorBoardWriter {
     /// Keras's `on_epoch_end`: the epoch's scalars, then (every `histogramFreq` epochs, counting
     /// from the first) the weight histograms.
     public func log(_ record: EpochRecord) throws {
-        let step = Int64(record.epoch - 1)
+        let step = Int64(initialEpoch + record.epoch - 1)
         try Self.write(train, Self.event(step: step, fields: Self.summary([
             Self.scalarValue("epoch_loss", Float(record.loss)), Self.scalarValue("epoch_accuracy", Float(record.accuracy)),
             Self.scalarValue("epoch_learning_rate", record.learningRate),

@@ -147,6 +147,22 @@ final class TensorBoardTests: XCTestCase {
         return dir + "/" + (try XCTUnwrap(files.first))
     }
 
+    /// A second stage (`--unfreeze`) goes on from the first stage's epochs, as Keras's
+    /// `initial_epoch` does: its scalars and histograms are logged at steps 3, 4, 5, not 0, 1, 2.
+    func testASecondStageGoesOnFromItsInitialEpoch() throws {
+        let dir = NSTemporaryDirectory() + "zoo-tb-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            let writer = try TensorBoardWriter(directory: dir, histogramFreq: 2, initialEpoch: 3)
+            try writer.setModel(try smallModel())
+            for epoch in 1...3 { try writer.log(record(epoch)) }
+        }
+        let events = try readRecords(try eventFile(dir + "/train"))
+        // version, keras summary and graph at 0; scalars at 3, 4 (+ histograms: 4 % 2 == 0), 5.
+        XCTAssertEqual(events.map { $0.varint(2) }, [0, 0, 0, 3, 4, 4, 5])
+        XCTAssertEqual(try readRecords(try eventFile(dir + "/validation")).map { $0.varint(2) }, [0, 3, 4, 5])
+    }
+
     /// The train file: version, the keras summary and the GraphDef at step 0, then each epoch's
     /// scalars, and histograms at epochs 1, 3, ... with --histogram-freq 2.
     func testGraphScalarsAndHistograms() throws {
