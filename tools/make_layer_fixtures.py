@@ -45,6 +45,10 @@ CASES = {
     "multiply_three": (lambda: L.Multiply(), [(2, 2, 3, 2), (2, 2, 3, 2), (2, 2, 3, 2)], 1),
     "gap_keepdims": (lambda: L.GlobalAveragePooling2D(keepdims=True), [(2, 3, 4, 5)], 1),
     "gmp_keepdims": (lambda: L.GlobalMaxPooling2D(keepdims=True), [(2, 3, 4, 5)], 1),
+    "separable_same": (lambda: L.SeparableConv2D(5, 3, padding="same"), [(2, 6, 6, 4)], 1),
+    "separable_stride2_m2_relu": (lambda: L.SeparableConv2D(4, (3, 2), strides=2, depth_multiplier=2, activation="relu"),
+                                  [(2, 7, 8, 3)], 1),
+    "separable_nobias": (lambda: L.SeparableConv2D(3, 3, use_bias=False), [(1, 5, 5, 2)], 1),
 }
 
 
@@ -79,10 +83,13 @@ def write(path, layer, shapes, scale, rng):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "layers"))
+    parser.add_argument("only", nargs="*", help="cases to write (default: all)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     for i, (name, (factory, shapes, scale)) in enumerate(CASES.items()):
         path = os.path.join(args.out, f"{name}.h5")
+        if args.only and name not in args.only:
+            continue
         shape = write(path, factory(), shapes, scale, np.random.default_rng(1400 + i))
         print(f"{path}: inputs {shapes} -> {tuple(shape)}")
 

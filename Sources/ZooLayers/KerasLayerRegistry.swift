@@ -23,6 +23,7 @@ public let kerasLayerRegistry: [any KerasLayer.Type] = [
     DepthwiseConv2D.self,
     Reshape.self,
     Multiply.self,
+    SeparableConv2D.self,
 ]
 
 private let registryByName = Dictionary(kerasLayerRegistry.map { ($0.kerasClassName, $0) }, uniquingKeysWith: { a, _ in a })
