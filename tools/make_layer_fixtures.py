@@ -49,6 +49,9 @@ CASES = {
     "separable_stride2_m2_relu": (lambda: L.SeparableConv2D(4, (3, 2), strides=2, depth_multiplier=2, activation="relu"),
                                   [(2, 7, 8, 3)], 1),
     "separable_nobias": (lambda: L.SeparableConv2D(3, 3, use_bias=False), [(1, 5, 5, 2)], 1),
+    "normalization_given": (lambda: L.Normalization(axis=-1, mean=[0.5, -1.0, 2.0], variance=[4.0, 0.25, 1e-20]),
+                            [(2, 3, 3, 3)], 3),
+    "normalization_adapted": (lambda: L.Normalization(axis=3), [(2, 3, 3, 4)], 2),
 }
 
 
@@ -56,7 +59,14 @@ def write(path, layer, shapes, scale, rng):
     xs = [tf.constant((rng.standard_normal(s) * scale).astype(np.float32)) for s in shapes]
     layer(xs if len(xs) > 1 else xs[0])
     for v in layer.weights:
-        v.assign(rng.uniform(-1, 1, tuple(v.shape)).astype(np.float32))
+        if v.dtype == "int64":  # Normalization's count: how many samples adapt saw
+            v.assign(np.int64(rng.integers(1, 100)))
+        elif v.name == "variance":
+            v.assign(rng.uniform(0.1, 3, tuple(v.shape)).astype(np.float32))
+        else:
+            v.assign(rng.uniform(-1, 1, tuple(v.shape)).astype(np.float32))
+    if hasattr(layer, "finalize_state"):
+        layer.finalize_state()  # Normalization reads its statistics into constants, as loading does
     with tf.GradientTape(persistent=True) as tape:
         for x in xs:
             tape.watch(x)
@@ -64,16 +74,18 @@ def write(path, layer, shapes, scale, rng):
         dy = tf.constant(rng.standard_normal(tuple(y.shape)).astype(np.float32))
         loss = tf.reduce_sum(y * dy)
     dxs = tape.gradient(loss, xs)
-    dws = tape.gradient(loss, [v.value for v in layer.weights]) if layer.weights else []
+    dws = tape.gradient(loss, [v.value for v in layer.weights if v.trainable]) if layer.trainable_weights else []
     with h5py.File(path, "w") as f:
         for i, (x, dx) in enumerate(zip(xs, dxs)):
             f.create_dataset(f"x{i}", data=x.numpy())
             f.create_dataset(f"dx{i}", data=dx.numpy())
-        for v, dw in zip(layer.weights, dws):
+        trained = iter(dws)
+        for v in layer.weights:
             # Keras 3 calls DepthwiseConv2D's variable "kernel"; zoo, files and tf-keras "depthwise_kernel".
             role = "depthwise_kernel" if isinstance(layer, L.DepthwiseConv2D) and v.name == "kernel" else v.name
             f.create_dataset(f"w_{role}", data=v.numpy())
-            f.create_dataset(f"dw_{role}", data=np.asarray(dw))
+            if v.trainable:
+                f.create_dataset(f"dw_{role}", data=np.asarray(next(trained)))
         f.create_dataset("y", data=y.numpy())
         f.create_dataset("dy", data=dy.numpy())
         f.attrs["keras_version"] = keras.__version__

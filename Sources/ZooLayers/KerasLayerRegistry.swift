@@ -24,6 +24,7 @@ public let kerasLayerRegistry: [any KerasLayer.Type] = [
     Reshape.self,
     Multiply.self,
     SeparableConv2D.self,
+    Normalization.self,
 ]
 
 private let registryByName = Dictionary(kerasLayerRegistry.map { ($0.kerasClassName, $0) }, uniquingKeysWith: { a, _ in a })
