@@ -1,7 +1,7 @@
 """Writes Tests/Fixtures/families/*.h5: keras.applications DenseNet121/169/201, MobileNet and
 MobileNetV2 (every alpha keras.applications publishes weights for) outputs at the minimum input
 size, 32x32, on the formula weights of tools/make_builder_fixtures.py, plus Keras's
-count_params with and without the top at 224x224, for Tests/ZooModelsTests/DenseNetMobileNetTests.swift.
+count_params (and the trainable part) with and without the top at 224x224, for Tests/ZooModelsTests/DenseNetMobileNetTests.swift.
 
 The formula gains one role here, `depthwise_kernel` (fan_in = kh * kw: each output channel
 sums the taps of one input channel), as Tests/ZooTestSupport/FormulaWeights.swift computes it.
@@ -66,6 +66,7 @@ def main():
         keras.backend.clear_session()
         top = build(weights=None, include_top=True)
         top_names = [layer.name for layer in top.layers]
+        top_trainable = sum(int(np.prod(w.shape)) for w in top.trainable_weights)
         keras.backend.clear_session()
         model = build(weights=None, include_top=False, input_shape=INPUT_SHAPE[1:])
         fill(model)
@@ -76,6 +77,8 @@ def main():
             f.attrs["keras_version"] = keras.__version__
             f.attrs["parameters"] = model.count_params()
             f.attrs["parameters_top"] = top.count_params()
+            f.attrs["trainable_parameters"] = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+            f.attrs["trainable_parameters_top"] = top_trainable
             f.attrs["layers"] = len(model.layers)
             f.attrs["layers_top"] = len(top.layers)
             f.attrs["layer_names"] = ",".join(layer.name for layer in model.layers)

@@ -25,10 +25,12 @@ final class DenseNetMobileNetTests: XCTestCase {
 
         let top = try build((224, 224), true)
         XCTAssertEqual(top.parameterCount, try int("parameters_top"), "\(name) with the top: Keras's count_params")
+        XCTAssertEqual(top.trainableCount, try int("trainable_parameters_top"), "\(name) with the top: trainable")
         XCTAssertEqual(top.layers.dropFirst().map(\.name), try names("layer_names_top"), "\(name) with the top: layer names")
 
         let model = try build((32, 32), false)
         XCTAssertEqual(model.parameterCount, try int("parameters"), "\(name): Keras's count_params")
+        XCTAssertEqual(model.trainableCount, try int("trainable_parameters"), "\(name): trainable")
         XCTAssertEqual(model.layers.dropFirst().map(\.name), try names("layer_names"), "\(name): layer names and order")
         let expected = try fixtureTensor(fixture, dataset: "output")
         FormulaWeights.fill(model)
@@ -80,6 +82,25 @@ final class DenseNetMobileNetTests: XCTestCase {
         XCTAssertThrowsError(try mobilenet(inputSize: (16, 16))) { XCTAssertTrue("\($0)".contains("32"), "\($0)") }
         XCTAssertThrowsError(try mobilenetv2(inputSize: (64, 64), includeTop: true))
         XCTAssertThrowsError(try mobilenet(alpha: 0))
+    }
+
+    /// Fine-tuning runs backward through every layer these families use (ReLU6, DepthwiseConv2D,
+    /// Concatenate, asymmetric padding, AveragePooling2D, the Add of inverted residuals): each
+    /// weight gets a gradient of its shape.
+    func testBackwardReachesEveryWeight() throws {
+        for model in [try mobilenetv2(inputSize: (32, 32), alpha: 0.35, pooling: .avg),
+                      try mobilenet(inputSize: (32, 32), alpha: 0.25, pooling: .avg),
+                      try densenet121(inputSize: (32, 32), pooling: .avg)] {
+            FormulaWeights.fill(model)
+            let x = Tensor(shape: [2, 32, 32, 3], data: FormulaWeights.input(shape: [2, 32, 32, 3]).data.map { $0 * (1 / 128) })
+            let y = model.forward(x, training: true)
+            model.backward(Tensor(repeating: 1, shape: y.shape))
+            for (path, w) in model.trainableWeights {
+                XCTAssertEqual(w.gradient?.shape, w.shape, "\(model.name) \(path)")
+                XCTAssertTrue(w.gradient?.data.allSatisfy(\.isFinite) ?? false, "\(model.name) \(path)")
+            }
+            XCTAssertGreaterThan(model.layer(named: model.layers[2].name)!.weights[0].gradient!.maxAbs, 0, model.name)
+        }
     }
 
     /// The depthwise formula is only worth something if a wrong depthwise weight shows.
