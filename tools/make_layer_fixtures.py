@@ -52,6 +52,8 @@ CASES = {
     "normalization_given": (lambda: L.Normalization(axis=-1, mean=[0.5, -1.0, 2.0], variance=[4.0, 0.25, 1e-20]),
                             [(2, 3, 3, 3)], 3),
     "normalization_adapted": (lambda: L.Normalization(axis=3), [(2, 3, 3, 4)], 2),
+    # 83 channels: a register block of 64, one of 16 and 3 left, each path of the forward kernel.
+    "depthwise_wide": (lambda: L.DepthwiseConv2D(3, padding="same"), [(2, 5, 6, 83)], 1),
 }
 
 

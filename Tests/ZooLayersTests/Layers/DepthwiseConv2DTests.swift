@@ -30,17 +30,18 @@ final class DepthwiseConv2DTests: XCTestCase {
         try assertMatchesKerasFixture(DepthwiseConv2D("d", kernelSize: 3, strides: 2, padding: .same), "depthwise_stride2_same")
         try assertMatchesKerasFixture(DepthwiseConv2D("d", kernelSize: (5, 3), strides: (1, 2), depthMultiplier: 3, activation: .relu),
                                       "depthwise_5x3_m3_relu")
+        try assertMatchesKerasFixture(DepthwiseConv2D("d", kernelSize: 3, padding: .same), "depthwise_wide")
     }
 
     /// The parallel split (rows across workers, weight gradients summed per worker) gives the
     /// serial result on a batch large enough to be split.
     func testParallelAndSerialAgree() throws {
         let dw = DepthwiseConv2D("d", kernelSize: 3, strides: 2, padding: .same)
-        _ = try dw.build([[33, 31, 24]])
+        _ = try dw.build([[33, 31, 88]])
         var rng = SeededGenerator(seed: 14)
-        dw.weights[0].value = Tensor(shape: [3, 3, 24, 1], data: (0..<216).map { _ in Float.random(in: -1...1, using: &rng) })
-        let x = Tensor(shape: [3, 33, 31, 24], data: (0..<(3 * 33 * 31 * 24)).map { _ in Float.random(in: -1...1, using: &rng) })
-        let dy = Tensor(shape: [3, 17, 16, 24], data: (0..<(3 * 17 * 16 * 24)).map { _ in Float.random(in: -1...1, using: &rng) })
+        dw.weights[0].value = Tensor(shape: [3, 3, 88, 1], data: (0..<(9 * 88)).map { _ in Float.random(in: -1...1, using: &rng) })
+        let x = Tensor(shape: [3, 33, 31, 88], data: (0..<(3 * 33 * 31 * 88)).map { _ in Float.random(in: -1...1, using: &rng) })
+        let dy = Tensor(shape: [3, 17, 16, 88], data: (0..<(3 * 17 * 16 * 88)).map { _ in Float.random(in: -1...1, using: &rng) })
         let saved = workerCount
         defer { workerCount = saved }
         var results: [(Tensor, Tensor?, Tensor, [Float])] = []
