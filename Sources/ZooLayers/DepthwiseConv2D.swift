@@ -4,7 +4,9 @@ import ZooTensor
 /// own `depth_multiplier` filters, kernel [KH,KW,C,M] as Keras's `depthwise_kernel`.
 public final class DepthwiseConv2D: Layer, KerasLayer {
     public static let kerasClassName = "DepthwiseConv2D"
-    public static let depthwiseKernel = WeightRole("depthwise_kernel", initializer: .glorotUniform)
+    /// tf-keras and the official weight files call it `depthwise_kernel`; Keras 3 names the
+    /// variable `kernel`, and so do the .h5 files it writes.
+    public static let depthwiseKernel = WeightRole("depthwise_kernel", legacyNames: ["kernel"], initializer: .glorotUniform)
     public static let bias = WeightRole("bias", initializer: .zeros)
 
     public let kernelSize: (Int, Int)

@@ -11,7 +11,7 @@ final class DepthwiseConv2DTests: XCTestCase {
         XCTAssertEqual([dw.kernelSize.0, dw.kernelSize.1, dw.strides.0, dw.strides.1, dw.depthMultiplier], [3, 5, 2, 1, 2])
         XCTAssertEqual(dw.padding, .same)
         XCTAssertFalse(dw.useBias)
-        XCTAssertEqual(roleSummary(dw), ["depthwise_kernel glorot_uniform"])
+        XCTAssertEqual(roleSummary(dw), ["depthwise_kernel(kernel) glorot_uniform"])
         XCTAssertEqual(dw.weights[0].shape, [3, 5, 3, 2])
     }
 
@@ -19,7 +19,7 @@ final class DepthwiseConv2DTests: XCTestCase {
         let dw = DepthwiseConv2D("d", kernelSize: 3, depthMultiplier: 2)
         XCTAssertEqual(dw.weightCount(inputShapes: [[8, 8, 5]]), 3 * 3 * 5 * 2)
         XCTAssertEqual(try dw.build([[8, 8, 5]]), [6, 6, 10])
-        XCTAssertEqual(roleSummary(dw), ["depthwise_kernel glorot_uniform", "bias zeros"])
+        XCTAssertEqual(roleSummary(dw), ["depthwise_kernel(kernel) glorot_uniform", "bias zeros"])
         XCTAssertEqual(dw.parameterCount, 3 * 3 * 5 * 2 + 10)
     }
 
