@@ -37,6 +37,16 @@ for a in (0.35, 0.5, 0.75, 1.0, 1.3, 1.4):
     FAMILIES[f"mobilenetv2_{a}"] = lambda a=a, **kw: keras.applications.MobileNetV2(alpha=a, **kw)
 
 
+# One model per family also at the default size with its top (224x224, 1000 classes), which the
+# 32x32 outputs never reach: MobileNet's kept-dims average, conv_preds and reshape_2.
+TOP_CASES = ["densenet121", "mobilenet_1.0", "mobilenetv2_1.0"]
+
+
+def formula_batch(shape):
+    u = uniform(int(np.prod(shape)), fnv1a64("input"))
+    return ((u * np.float32(120)) * np.float32(1 / 128)).reshape(shape).astype(np.float32)
+
+
 def family_value(path, shape):
     if path.endswith("/depthwise_kernel"):
         u = uniform(int(np.prod(shape)), fnv1a64(path)).reshape(shape)
@@ -55,11 +65,23 @@ def fill(model):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--top-only", action="store_true", help="write only the 224x224 cases with the top")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "families"))
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    u = uniform(int(np.prod(INPUT_SHAPE)), fnv1a64("input"))
-    x = ((u * np.float32(120)) * np.float32(1 / 128)).reshape(INPUT_SHAPE).astype(np.float32)
+    for name in TOP_CASES:
+        keras.backend.clear_session()
+        model = FAMILIES[name](weights=None, include_top=True)
+        fill(model)
+        y = np.asarray(model(formula_batch((1, 224, 224, 3)), training=False), dtype=np.float32)
+        path = os.path.join(args.out, f"{name}_224_top.h5")
+        with h5py.File(path, "w") as f:
+            f.create_dataset("output", data=y)
+            f.attrs["keras_version"] = keras.__version__
+        print(f"{path}: output {y.shape}, max |y| {np.abs(y).max():.4g}")
+    if args.top_only:
+        return
+    x = formula_batch(INPUT_SHAPE)
     for name, build in FAMILIES.items():
         # A fresh session for each model, so Keras's automatic names (zero_padding2d,
         # global_average_pooling2d) are the ones a new process gives and zoo's builders use.

@@ -60,6 +60,23 @@ final class DenseNetMobileNetTests: XCTestCase {
         }
     }
 
+    /// The default size with the top (224x224, 1000 classes), once per family: the part of the
+    /// model the 32x32 checks never reach.
+    func testDefaultSizeWithTheTopMatchesKeras() throws {
+        let cases: [(String, () throws -> Model)] = [
+            ("densenet121", { try densenet121(includeTop: true) }),
+            ("mobilenet_1.0", { try mobilenet(includeTop: true) }),
+            ("mobilenetv2_1.0", { try mobilenetv2(includeTop: true) }),
+        ]
+        let x = Tensor(shape: [1, 224, 224, 3], data: FormulaWeights.input(shape: [1, 224, 224, 3]).data.map { $0 * (1 / 128) })
+        for (name, build) in cases {
+            let model = try build()
+            FormulaWeights.fill(model)
+            let expected = try fixtureTensor("families/\(name)_224_top.h5", dataset: "output")
+            assertClose(try model.fusedForInference().predict(x), expected, rtol: 1e-4, "\(name) 224 with the top")
+        }
+    }
+
     func testModelNamesAndOptions() throws {
         XCTAssertEqual(try mobilenet(inputSize: (224, 224), alpha: 0.5, includeTop: true).name, "mobilenet_0.50_224")
         XCTAssertEqual(try mobilenetv2(inputSize: (224, 224), alpha: 1.4, includeTop: true).name, "mobilenetv2_1.40_224")
