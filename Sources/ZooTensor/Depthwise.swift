@@ -32,8 +32,9 @@ public func depthwiseConv2dForward(_ x: Tensor, kernel: Tensor, bias: [Float]?, 
 
 /// Depthwise convolution backward: given x [N,H,W,C], kernel [KH,KW,C,M] and dy [N,OH,OW,C*M],
 /// returns dx [N,H,W,C] (nil unless asked for), dKernel [KH,KW,C,M] and dBias [C*M]. dx is
-/// gathered per input row, so rows run in parallel; the weight gradients are summed per worker
-/// over its output rows, then the workers' sums are added.
+/// gathered per input row, so rows run in parallel; the weight gradients are summed over up to
+/// 16 fixed parts of the output rows in parallel, then the parts' sums are added in order, so
+/// the result does not depend on how many threads ran.
 public func depthwiseConv2dBackward(
     _ x: Tensor, kernel: Tensor, dy: Tensor, strides: (Int, Int), padding: Padding, needInputGradient: Bool
 ) -> (dx: Tensor?, dKernel: Tensor, dBias: [Float]) {
@@ -61,22 +62,22 @@ public func depthwiseConv2dBackward(
         dx = Tensor(shape: x.shape, data: data)
     }
     let rows = n * oh, size = kernel.count + c * m
-    let workers = min(workerCount, max(1, rows / 4))
-    var partial = [Float](repeating: 0, count: workers * size)
+    let parts = min(16, max(1, rows / 4))
+    var partial = [Float](repeating: 0, count: parts * size)
     x.data.withUnsafeBufferPointer { xp in
         dy.data.withUnsafeBufferPointer { gp in
             partial.withUnsafeMutableBufferPointer { pp in
                 let (xb, gb, pb) = (xp.baseAddress, gp.baseAddress, pp.baseAddress!)
-                parallelTasks(workers) { t in
+                parallelTasks(parts) { t in
                     let s = geometry, own = pb + t * size
                     zoo_depthwise_filter_grad(xb, s.0, s.1, s.2, s.3, gb, s.4, s.5, s.6, s.7, s.8, s.9, s.10, s.11,
-                                              rows * t / workers, rows * (t + 1) / workers, own, own + kernel.count)
+                                              rows * t / parts, rows * (t + 1) / parts, own, own + kernel.count)
                 }
             }
         }
     }
     var sum = Array(partial[0..<size])
-    for t in 1..<workers { for i in 0..<size { sum[i] += partial[t * size + i] } }
+    for t in 1..<parts { for i in 0..<size { sum[i] += partial[t * size + i] } }
     return (dx, Tensor(shape: kernel.shape, data: Array(sum[0..<kernel.count])), Array(sum[kernel.count...]))
 }
 

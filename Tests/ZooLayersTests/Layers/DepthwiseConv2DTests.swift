@@ -33,28 +33,28 @@ final class DepthwiseConv2DTests: XCTestCase {
         try assertMatchesKerasFixture(DepthwiseConv2D("d", kernelSize: 3, padding: .same), "depthwise_wide")
     }
 
-    /// The parallel split (rows across workers, weight gradients summed per worker) gives the
-    /// serial result on a batch large enough to be split.
-    func testParallelAndSerialAgree() throws {
-        let dw = DepthwiseConv2D("d", kernelSize: 3, strides: 2, padding: .same)
-        _ = try dw.build([[33, 31, 88]])
+    /// Rows split across threads (forward and dx by rows, the weight gradients by parts of the
+    /// output rows) give what each image alone gives.
+    func testABatchMatchesItsImagesOneByOne() throws {
         var rng = SeededGenerator(seed: 14)
-        dw.weights[0].value = Tensor(shape: [3, 3, 88, 1], data: (0..<(9 * 88)).map { _ in Float.random(in: -1...1, using: &rng) })
-        let x = Tensor(shape: [3, 33, 31, 88], data: (0..<(3 * 33 * 31 * 88)).map { _ in Float.random(in: -1...1, using: &rng) })
-        let dy = Tensor(shape: [3, 17, 16, 88], data: (0..<(3 * 17 * 16 * 88)).map { _ in Float.random(in: -1...1, using: &rng) })
-        let saved = workerCount
-        defer { workerCount = saved }
-        var results: [(Tensor, Tensor?, Tensor, [Float])] = []
-        for workers in [1, 4] {
-            workerCount = workers
-            let y = depthwiseConv2dForward(x, kernel: dw.weights[0].value, bias: dw.weights[1].value.data, strides: (2, 2), padding: .same)
-            let g = depthwiseConv2dBackward(x, kernel: dw.weights[0].value, dy: dy, strides: (2, 2), padding: .same, needInputGradient: true)
-            results.append((y, g.dx, g.dKernel, g.dBias))
+        func random(_ shape: [Int]) -> Tensor {
+            Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) })
         }
-        XCTAssertEqual(results[0].0, results[1].0)
-        XCTAssertEqual(results[0].1, results[1].1)
-        assertClose(results[1].2, results[0].2, rtol: 1e-6, "dKernel")
-        assertClose(results[1].3, results[0].3, rtol: 1e-6, "dBias")
+        let kernel = random([3, 3, 88, 1]), bias = random([88]).data
+        let x = random([3, 33, 31, 88]), dy = random([3, 17, 16, 88])
+        let y = depthwiseConv2dForward(x, kernel: kernel, bias: bias, strides: (2, 2), padding: .same)
+        let g = depthwiseConv2dBackward(x, kernel: kernel, dy: dy, strides: (2, 2), padding: .same, needInputGradient: true)
+        var dKernel = Tensor(zeros: kernel.shape), dBias = [Float](repeating: 0, count: 88)
+        for n in 0..<3 {
+            let xn = x.rows(n..<(n + 1)), dyn = dy.rows(n..<(n + 1))
+            XCTAssertEqual(y.rows(n..<(n + 1)), depthwiseConv2dForward(xn, kernel: kernel, bias: bias, strides: (2, 2), padding: .same))
+            let gn = depthwiseConv2dBackward(xn, kernel: kernel, dy: dyn, strides: (2, 2), padding: .same, needInputGradient: true)
+            XCTAssertEqual(g.dx?.rows(n..<(n + 1)), gn.dx)
+            for i in dKernel.data.indices { dKernel.data[i] += gn.dKernel.data[i] }
+            for i in dBias.indices { dBias[i] += gn.dBias[i] }
+        }
+        assertClose(g.dKernel, dKernel, rtol: 1e-6, "dKernel")
+        assertClose(g.dBias, dBias, rtol: 1e-6, "dBias")
     }
 
     func testOptionsZooLacksAreRefused() {
