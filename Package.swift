@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "ZooSupportTests", dependencies: ["ZooSupport", "ZooTestSupport"]),
         .testTarget(name: "ZooHDF5Tests", dependencies: ["ZooHDF5"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ZooTensorTests", dependencies: ["ZooTensor"]),
-        .testTarget(name: "ZooLayersTests", dependencies: ["ZooLayers"]),
+        .testTarget(name: "ZooLayersTests", dependencies: ["ZooLayers", "ZooTestSupport"]),
         .testTarget(name: "ZooModelsTests", dependencies: ["ZooModels", "ZooTestSupport"]),
         .testTarget(name: "ZooKerasTests", dependencies: ["ZooKeras", "ZooModels", "ZooSupport", "ZooTestSupport"]),
         .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooHDF5"]),

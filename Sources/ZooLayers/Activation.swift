@@ -26,12 +26,15 @@ public final class ActivationLayer: Layer, KerasLayer {
         return y
     }
 
-    public override var keepsOutput: Bool { activation == .relu }
+    /// swish's and relu6's gradients read the input, the others' the output.
+    public override var keepsInput: Bool { [.relu6, .swish, .silu].contains(activation) }
+    public override var keepsOutput: Bool { [.relu, .sigmoid, .tanh].contains(activation) }
 
-    public override var differentiable: Bool { activation == .relu || activation == .linear }
+    public override var differentiable: Bool { activation != .softmax }
 
     /// dy [N,...] -> dx [N,...].
     public override func backward(_ dy: Tensor) -> [Tensor] {
-        [activation == .relu ? reluBackward(y: cachedOutput!, dy: dy) : dy]
+        let x = cachedInput ?? dy, y = cachedOutput ?? dy
+        return [activationBackward(activation, x: x, y: y, dy: dy)]
     }
 }

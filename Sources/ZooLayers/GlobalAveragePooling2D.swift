@@ -6,14 +6,14 @@ public final class GlobalAveragePooling2D: GlobalPooling2D, KerasLayer {
 
     public convenience init(name: String, config: KerasLayerConfig) throws {
         try Self.checkConfig(config)
-        self.init(name: name)
+        self.init(name: name, keepdims: config.bool("keepdims", default: false))
     }
 
-    /// x [N,H,W,C] -> [N,C].
-    public override func forward(_ inputs: [Tensor]) -> Tensor { globalAvgPool2dForward(inputs[0]) }
+    /// x [N,H,W,C] -> [N,C] ([N,1,1,C] with keepdims).
+    public override func forward(_ inputs: [Tensor]) -> Tensor { shaped(globalAvgPool2dForward(inputs[0])) }
 
-    /// dy [N,C] -> dx [N,H,W,C].
+    /// dy [N,C] ([N,1,1,C]) -> dx [N,H,W,C].
     public override func backward(_ dy: Tensor) -> [Tensor] {
-        [globalAvgPool2dBackward(dy, inputShape: cachedInput!.shape)]
+        [globalAvgPool2dBackward(flat(dy), inputShape: cachedInput!.shape)]
     }
 }

@@ -19,6 +19,12 @@ public let kerasLayerRegistry: [any KerasLayer.Type] = [
     Dropout.self,
     Resizing.self,
     Rescaling.self,
+    Concatenate.self,
+    DepthwiseConv2D.self,
+    Reshape.self,
+    Multiply.self,
+    SeparableConv2D.self,
+    Normalization.self,
 ]
 
 private let registryByName = Dictionary(kerasLayerRegistry.map { ($0.kerasClassName, $0) }, uniquingKeysWith: { a, _ in a })

@@ -3,6 +3,7 @@ import Foundation
 /// Keras activation functions that layers can apply to their output.
 public enum Activation: String, Sendable, CaseIterable {
     case linear, relu, softmax, sigmoid, tanh
+    case relu6, swish, silu
 }
 
 public func applyActivation(_ activation: Activation, _ x: inout Tensor) {
@@ -16,6 +17,8 @@ public func applyActivation(_ activation: Activation, _ x: inout Tensor) {
     case .softmax: softmaxInPlace(&x)
     case .sigmoid: for i in x.data.indices { x.data[i] = 1 / (1 + exp(-x.data[i])) }
     case .tanh: for i in x.data.indices { x.data[i] = Foundation.tanh(x.data[i]) }
+    case .relu6: reluInPlace(&x, maxValue: 6, negativeSlope: 0, threshold: 0)
+    case .swish, .silu: swishInPlace(&x)
     }
 }
 

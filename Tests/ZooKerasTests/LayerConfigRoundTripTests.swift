@@ -43,7 +43,7 @@ final class LayerConfigRoundTripTests: XCTestCase {
             (#""class_name": "Dense", "config": {"units": 100000}"#,
              "m.h5: model config: layer l would have 2621400000 weights, more than the 268435456 zoo allows"),
             (#""class_name": "Add", "config": {}"#, "m.h5: model config: layer l (Add) has 1 inputs"),
-            (#""class_name": "Concatenate", "config": {}"#, "m.h5: layer l has class Concatenate, which zoo does not support"),
+            (#""class_name": "Conv3D", "config": {}"#, "m.h5: layer l has class Conv3D, which zoo does not support"),
             (#""class_name": "Flatten", "config": {}"#, "m.h5: model config: layer l (Flatten) has 0 inputs"),
         ]
         for (layer, message) in cases {

@@ -65,4 +65,23 @@ void zoo_packed_gemm(int m, int n, int k, const float *a, ptrdiff_t lda, const f
 int zoo_in_parallel_region(void);
 void zoo_set_in_parallel_region(int inside);
 
+/// Depthwise convolution (Keras `DepthwiseConv2D`), NHWC: output rows [row0, row1) of the batch
+/// flattened as n * oh + oy, x [n][h][w][c], kernel [kh][kw][c][m] (output channel c * m + j),
+/// bias [c * m] or NULL; taps on padding are skipped. Vectorised over channels.
+void zoo_depthwise_forward(const float *x, int h, int w, int c, int m, const float *kernel, int kh, int kw,
+                           const float *bias, int stride_y, int stride_x, int pad_top, int pad_left, int oh, int ow,
+                           ptrdiff_t row0, ptrdiff_t row1, float *out);
+
+/// dL/dx of `zoo_depthwise_forward` for input rows [row0, row1) of the batch (n * h + iy),
+/// overwritten; dy [n][oh][ow][c * m].
+void zoo_depthwise_input_grad(const float *dy, int h, int w, int c, int m, const float *kernel, int kh, int kw,
+                              int stride_y, int stride_x, int pad_top, int pad_left, int oh, int ow, ptrdiff_t row0,
+                              ptrdiff_t row1, float *dx);
+
+/// Adds the output rows [row0, row1)'s share of dL/dkernel [kh][kw][c][m] and (when not NULL)
+/// dL/dbias [c * m] into `dkernel` and `dbias`.
+void zoo_depthwise_filter_grad(const float *x, int h, int w, int c, int m, const float *dy, int kh, int kw,
+                               int stride_y, int stride_x, int pad_top, int pad_left, int oh, int ow, ptrdiff_t row0,
+                               ptrdiff_t row1, float *dkernel, float *dbias);
+
 #endif

@@ -27,7 +27,7 @@ struct FusionPlan {
         }
         func isReLU(_ i: Int?) -> Bool {
             guard let i else { return false }
-            return nodes[i].layer is ReLU || (nodes[i].layer as? ActivationLayer)?.activation == .relu
+            return (nodes[i].layer as? ReLU)?.isPlain == true || (nodes[i].layer as? ActivationLayer)?.activation == .relu
         }
         /// Conv2D i and the BatchNormalization j that alone consumes it.
         func convBN(_ i: Int) -> (conv: Conv2D, bn: BatchNormalization, j: Int)? {

@@ -9,8 +9,9 @@ final class GlobalAveragePooling2DTests: XCTestCase {
         XCTAssertEqual(layer.forward([Tensor(shape: [1, 2, 1, 2], data: [1, 10, 3, 20])]).data, [2, 15])
     }
 
-    func testKeepdimsIsRefused() {
-        assertConfigRefused("GlobalAveragePooling2D", ["keepdims": true],
-                            "layer l has class GlobalAveragePooling2D, which zoo does not support (keepdims)")
+    func testKeepdimsAsMobileNetUsesIt() throws {
+        let layer = try assertKerasConfigRoundTrip(#"{"class_name": "GlobalAveragePooling2D", "config": {"data_format": "channels_last", "dtype": "float32", "keepdims": true, "name": "gap", "trainable": true}}"#)
+        XCTAssertEqual(try layer.build([[4, 4, 3]]), [1, 1, 3])
+        try assertMatchesKerasFixture(GlobalAveragePooling2D(name: "g", keepdims: true), "gap_keepdims")
     }
 }

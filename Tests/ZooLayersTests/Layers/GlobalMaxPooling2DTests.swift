@@ -13,4 +13,8 @@ final class GlobalMaxPooling2DTests: XCTestCase {
         assertConfigRefused("GlobalMaxPooling2D", ["data_format": "channels_first"],
                             "layer l has class GlobalMaxPooling2D, which zoo does not support (data_format channels_first)")
     }
+
+    func testKeepdims() throws {
+        try assertMatchesKerasFixture(GlobalMaxPooling2D(name: "g", keepdims: true), "gmp_keepdims")
+    }
 }
