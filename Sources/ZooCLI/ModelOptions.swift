@@ -20,7 +20,7 @@ struct ShapeOptions: ParsableArguments {
 
 /// The options that pick a catalogue model's architecture, shared by every command that builds one.
 struct ArchitectureOptions: ParsableArguments {
-    @Argument(help: "The model: vgg16 or resnet50 (and, where it makes sense, mlp or cnn).")
+    @Argument(help: "The model: vgg16, vgg19, resnet50, resnet101, resnet152, resnet50v2, resnet101v2, resnet152v2 (`zoo catalogue`) (and, where it makes sense, mlp or cnn).")
     var model: String
 
     @OptionGroup var shape: ShapeOptions
@@ -66,9 +66,10 @@ func officialWeights(_ entry: CatalogueEntry, includeTop: Bool) throws -> String
     let official = try WeightStore.weightFile(entry, includeTop: includeTop)
     let store = WeightStore()
     if !store.isCached(official) {
-        printNotice("downloading \(official.fileName) (\(official.bytes / 1_000_000) MB) into \(store.cacheDirectory)")
+        let size = official.bytes.map { " (\($0 / 1_000_000) MB)" } ?? ""
+        printNotice("downloading \(official.fileName)\(size) into \(store.cacheDirectory)")
     }
-    let bar = ProgressBar(label: official.fileName, total: Int64(official.bytes), unit: .bytes)
+    let bar = ProgressBar(label: official.fileName, total: Int64(official.bytes ?? 0), unit: .bytes)
     defer { bar.finish() }
     return try store.resolve(official) { done, total in bar.update(done, total: total) }
 }
