@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Full-size parity check of the Swift `zoo` CLI against Keras (run in CI).
 
-For each model (vgg16, resnet50) and size (32: include_top=False, pooling
+For each model (vgg16, resnet50, and on request vgg19, resnet101, resnet152,
+resnet50v2, resnet101v2, resnet152v2) and size (32: include_top=False, pooling
 None; 224: include_top=True) it builds the keras.applications model in
 tf_keras with seeded random weights, computes Keras's output on a random
 caffe-range batch, writes the weights in several file formats and runs
@@ -32,9 +33,10 @@ BATCH = {32: 4, 224: 2}
 
 def official_entries(model_name, model):
     """Layer names exactly as in the official weight files (Models/catalogue.json):
-    VGG16 input `input_2`; ResNet50 input `input_1` and top Dense `probs`."""
+    VGG input `input_2`; ResNet (v1 and v2, keras-applications' resnet_common) input `input_1`
+    and top Dense `probs`."""
     inp = model.layers[0].name
-    if model_name == "vgg16":
+    if model_name.startswith("vgg"):
         return h5files.model_entries(model, rename={inp: "input_2"})
     return h5files.model_entries(model, rename={inp: "input_1", "predictions": "probs"})
 
@@ -71,7 +73,7 @@ class Case:
             self.m2.save_weights(path)
         elif fmt == "official":
             entries = official_entries(self.name, self.m2)
-            if self.name == "vgg16":
+            if self.name.startswith("vgg"):
                 h5files.write_keras1_flat(path, entries)
             else:
                 h5files.write_keras2_nested(path, entries)

@@ -1,5 +1,7 @@
-"""Writes Tests/Fixtures/builders/*.h5: keras.applications VGG16 and ResNet50 outputs on weights
-that need no file, for the `swift test` check of zoo's model builders (ZooModelsTests).
+"""Writes Tests/Fixtures/builders/*.h5: keras.applications outputs (VGG16/19, ResNet50/101/152,
+ResNet50V2/101V2/152V2) on weights that need no file, for the `swift test` check of zoo's model
+builders (ZooModelsTests). VGG16 and ResNet50 at 64 px, batch 2; the others at the minimum size
+32, batch 1, which keeps the debug-build test short.
 
 The weights and the input come from a formula that Tests/ZooTestSupport/FormulaWeights.swift
 computes too: element i of variable "layer/role" is u(i, fnv1a64("layer/role")) scaled per role,
@@ -7,7 +9,7 @@ with u a SplitMix64-style hash mapped to a multiple of 2^-23 in [-1, 1). So only
 expected outputs are committed, not 150 MB of weights, and any mistake in a builder (a missing
 layer, a wrong stride, padding or epsilon, a swapped BatchNorm statistic) changes the output.
 
-Run: .venv/bin/python tools/make_builder_fixtures.py   (Keras 3 with the TensorFlow backend)
+Run: .venv/bin/python tools/make_builder_fixtures.py [--models vgg19,...]   (Keras 3, TensorFlow backend)
 """
 import argparse
 import os
@@ -21,6 +23,14 @@ import numpy as np  # noqa: E402
 
 MASK = (1 << 64) - 1
 INPUT_SHAPE = (2, 64, 64, 3)
+# name -> (keras.applications constructor, input shape [batch, size, size, 3]).
+BUILDERS = {
+    "vgg16": ("VGG16", INPUT_SHAPE), "resnet50": ("ResNet50", INPUT_SHAPE),
+    "vgg19": ("VGG19", (1, 32, 32, 3)),
+    "resnet101": ("ResNet101", (1, 32, 32, 3)), "resnet152": ("ResNet152", (1, 32, 32, 3)),
+    "resnet50v2": ("ResNet50V2", (1, 32, 32, 3)), "resnet101v2": ("ResNet101V2", (1, 32, 32, 3)),
+    "resnet152v2": ("ResNet152V2", (1, 32, 32, 3)),
+}
 
 
 def fnv1a64(text):
@@ -59,10 +69,10 @@ def formula_value(path, shape):
     raise ValueError(f"no formula for {path}")
 
 
-def formula_input():
+def formula_input(shape=INPUT_SHAPE):
     """Pixels in [0, 255) after caffe-like centring: the scale preprocess_input gives."""
-    u = uniform(int(np.prod(INPUT_SHAPE)), fnv1a64("input"))
-    return (u * np.float32(120)).reshape(INPUT_SHAPE).astype(np.float32)
+    u = uniform(int(np.prod(shape)), fnv1a64("input"))
+    return (u * np.float32(120)).reshape(shape).astype(np.float32)
 
 
 def fill(model):
@@ -75,21 +85,22 @@ def fill(model):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "builders"))
+    parser.add_argument("--models", default=",".join(BUILDERS), help="comma-separated, default: all")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    x = formula_input()
-    builders = {"vgg16": keras.applications.VGG16, "resnet50": keras.applications.ResNet50}
-    for name, build in builders.items():
-        model = build(weights=None, include_top=False, input_shape=INPUT_SHAPE[1:])
+    for name in args.models.split(","):
+        constructor, shape = BUILDERS[name]
+        x = formula_input(shape)
+        model = getattr(keras.applications, constructor)(weights=None, include_top=False, input_shape=shape[1:])
         fill(model)
         y = np.asarray(model(x, training=False), dtype=np.float32)
-        path = os.path.join(args.out, f"{name}_{INPUT_SHAPE[1]}.h5")
+        assert np.all(np.isfinite(y)), f"{name}: non-finite output"
+        path = os.path.join(args.out, f"{name}_{shape[1]}.h5")
         with h5py.File(path, "w") as f:
             f.create_dataset("output", data=y)
             f.attrs["keras_version"] = keras.__version__
             f.attrs["parameters"] = model.count_params()
         print(f"{path}: output {y.shape}, max |y| {np.abs(y).max():.4g}, {model.count_params()} parameters")
-
 
 if __name__ == "__main__":
     main()

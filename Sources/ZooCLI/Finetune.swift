@@ -10,7 +10,7 @@ import ZooTraining
 
 struct Finetune: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a new classifier head on a frozen VGG16 or ResNet50 backbone, evaluate it, and export the whole model for Keras.",
+        abstract: "Train a new classifier head on a frozen catalogue backbone (VGG, ResNet), evaluate it, and export the whole model for Keras.",
         discussion: """
             Backbone features of both splits come from the feature cache (computed on first use), so \
             trying another head or optimizer never runs the backbone again. The output is a Keras \
@@ -18,7 +18,7 @@ struct Finetune: ParsableCommand {
             tf-keras and Keras 3 load it with load_model, and its history is written as CSV beside it.
             """)
 
-    @Option(help: "The backbone: vgg16 or resnet50.")
+    @Option(help: "The backbone, a catalogue model: vgg16, vgg19, resnet50, resnet101, resnet152, resnet50v2, resnet101v2, resnet152v2 (`zoo catalogue`).")
     var model: String
 
     @OptionGroup var source: FeatureSourceOptions

@@ -21,7 +21,7 @@ struct ShapeOptions: ParsableArguments {
 
 /// The options that pick a catalogue model's architecture, shared by every command that builds one.
 struct ArchitectureOptions: ParsableArguments {
-    @Argument(help: "The model: vgg16 or resnet50 (and, where it makes sense, mlp or cnn).")
+    @Argument(help: "The model: vgg16, vgg19, resnet50, resnet101, resnet152, resnet50v2, resnet101v2, resnet152v2 (`zoo catalogue`) (and, where it makes sense, mlp or cnn).")
     var model: String
 
     @OptionGroup var shape: ShapeOptions

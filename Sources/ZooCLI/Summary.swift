@@ -8,7 +8,7 @@ struct SummaryCommand: ParsableCommand {
         commandName: "summary",
         abstract: "Print a Keras-like model summary: layers, output shapes, parameter counts and totals.")
 
-    @Argument(help: "The model: vgg16, resnet50, mlp or cnn.")
+    @Argument(help: "The model: vgg16, vgg19, resnet50, resnet101, resnet152, resnet50v2, resnet101v2, resnet152v2 (`zoo catalogue`), mlp or cnn.")
     var model: String?
 
     @Option(help: "Summarise the model stored in a Keras full-model file (.h5 from model.save, or .keras) instead.")
@@ -29,7 +29,7 @@ struct SummaryCommand: ParsableCommand {
 struct CatalogueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalogue",
-        abstract: "List the zoo's models with their official Keras weight files, URLs, md5 sums and preprocessing.")
+        abstract: "List the zoo's models with their official Keras weight files, URLs, hashes (md5 or sha256) and preprocessing.")
 
     @Flag(help: "Print JSON (the content of Models/catalogue.json).")
     var json = false
@@ -56,7 +56,8 @@ struct CatalogueCommand: ParsableCommand {
         for e in entries {
             print("\(e.name) (keras.applications.\(e.kerasName)), preprocessing \(e.preprocessing.rawValue), input >= \(e.minimumInputSize)px, \(e.topInputSize)px with the top")
             for w in [e.weightsNoTop, e.weightsTop] {
-                print("  \(w.fileName)  md5 \(w.md5)  \(grouped(w.bytes)) bytes  \(store.isCached(w) ? "cached" : "not cached")")
+                let size = w.bytes.map { "  \(grouped($0)) bytes" } ?? ""
+                print("  \(w.fileName)  \(w.hashAlgorithm ?? "hash") \(w.fileHash)\(size)  \(store.isCached(w) ? "cached" : "not cached")")
                 print("    \(w.url)")
             }
         }

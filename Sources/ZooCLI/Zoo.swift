@@ -14,7 +14,7 @@ import ZooTraining
 public struct Zoo: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "zoo",
-        abstract: "Run and inspect pretrained Keras VGG16 and ResNet50 networks in Swift.",
+        abstract: "Run and inspect pretrained Keras applications (VGG16/19, ResNet50/101/152 and their V2) in Swift.",
         discussion: """
             Exit status: 0 success, 1 other error, 3 a file could not be read (missing, not HDF5, \
             truncated, not a Keras file), 4 the weights do not fit the model, 5 download failed, \

@@ -16,16 +16,9 @@ public struct Preprocessor: Sendable {
     /// Digits `range` of `digits` as a model batch [n, size, size, 3].
     public func callAsFunction(_ digits: Digits, _ range: Range<Int>) -> Tensor {
         let resized = resizeBilinearForward(digits.tensor(range), height: size, width: size)
-        let mean = PreprocessingMode.caffeMeanBGR
         var out = [Float](repeating: 0, count: resized.count * 3)
-        // Gray to RGB makes R = G = B, so the BGR flip changes nothing; only the means differ.
         for (p, v) in resized.data.enumerated() {
-            switch mode {
-            case .caffe:
-                out[3 * p] = v - mean[0]
-                out[3 * p + 1] = v - mean[1]
-                out[3 * p + 2] = v - mean[2]
-            }
+            for k in 0..<3 { out[3 * p + k] = mode.channel(k, of: (v, v, v)) }
         }
         return Tensor(shape: [range.count, size, size, 3], data: out)
     }

@@ -14,13 +14,15 @@ public enum WeightDownloadError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .http(url, status): "HTTP \(status) downloading \(url)"
         case let .network(url, reason): "network error downloading \(url): \(reason)"
-        case let .checksum(file, expected, found): "md5 mismatch for \(file): expected \(expected), got \(found)"
+        case let .checksum(file, expected, found):
+            "\(expected.count == 64 ? "sha256" : "md5") mismatch for \(file): expected \(expected), got \(found)"
         case let .io(file, reason): "cannot write \(file): \(reason)"
         }
     }
 }
 
-/// Fetches a weight file the way Keras's `get_file` does: download, verify md5, then publish.
+/// Fetches a weight file the way Keras's `get_file` does: download, verify its `file_hash`
+/// (md5 or sha256, told apart by length as Keras does), then publish.
 public struct WeightDownloader: Sendable {
     /// Seconds without any received data before giving up (an idle timeout, not a total one:
     /// corelibs resets its timer on every chunk, so slow 500 MB downloads are fine).
@@ -32,12 +34,12 @@ public struct WeightDownloader: Sendable {
 
     /// Downloads `url` to `destination` through `AtomicOutput`: the data streams into a
     /// `.<name>.tmp-<pid>-<random>` file next to it and is renamed into place (atomically, same
-    /// filesystem) only once complete and its md5 checked, so a partial or wrong file is never
+    /// filesystem) only once complete and its hash checked, so a partial or wrong file is never
     /// mistaken for a cached one, even after `kill -9`; the next download of the name removes
     /// temporaries of dead processes. On any failure `destination` is untouched.
     /// `progress(bytesSoFar, totalBytesOrNil)` is throttled to ~10 calls/s, and always gets a final
     /// call with the full size on success. It runs on a URLSession thread.
-    public func download(from url: URL, to destination: String, md5: String?,
+    public func download(from url: URL, to destination: String, fileHash: String?,
                          progress: (@Sendable (Int64, Int64?) -> Void)? = nil) throws {
         let directory = URL(fileURLWithPath: destination).deletingLastPathComponent().path
         do {
@@ -50,7 +52,7 @@ public struct WeightDownloader: Sendable {
         do {
             try AtomicOutput.write(to: destination) { temporary in
                 do {
-                    try fetch(url, into: temporary, md5: md5, destination: destination, progress: progress)
+                    try fetch(url, into: temporary, fileHash: fileHash, destination: destination, progress: progress)
                 } catch let error as WeightDownloadError {
                     failure = error
                     throw error
@@ -61,7 +63,7 @@ public struct WeightDownloader: Sendable {
         }
     }
 
-    private func fetch(_ url: URL, into path: String, md5: String?, destination: String,
+    private func fetch(_ url: URL, into path: String, fileHash: String?, destination: String,
                        progress: (@Sendable (Int64, Int64?) -> Void)?) throws {
         let file: FileHandle
         do {
@@ -89,9 +91,10 @@ public struct WeightDownloader: Sendable {
         do { try file.synchronize(); try file.close() } catch {
             throw WeightDownloadError.io(file: destination, reason: error.localizedDescription)
         }
-        if let expected = md5?.lowercased() {
+        if let expected = fileHash?.lowercased() {
             let found: String
-            do { found = try MD5.hex(ofFile: path) } catch {
+            // Keras's `validate_file`: 64 hex digits are a sha256, anything else an md5.
+            do { found = expected.count == 64 ? try SHA256.hex(ofFile: path) : try MD5.hex(ofFile: path) } catch {
                 throw WeightDownloadError.io(file: destination, reason: error.localizedDescription)
             }
             guard found == expected else {

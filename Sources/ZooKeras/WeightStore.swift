@@ -43,7 +43,7 @@ public struct WeightStore: Sendable {
             throw WeightStoreError.notCached(file: file.fileName, cache: cacheDirectory, url: file.url, reason: "bad URL")
         }
         do {
-            try WeightDownloader().download(from: url, to: path, md5: file.md5, progress: progress)
+            try WeightDownloader().download(from: url, to: path, fileHash: file.fileHash, progress: progress)
         } catch {
             throw WeightStoreError.notCached(file: file.fileName, cache: cacheDirectory, url: file.url, reason: "\(error)")
         }
@@ -73,19 +73,20 @@ extension WeightStore {
         }
         guard let replacements = try? JSONDecoder().decode([Replacement].self, from: data) else {
             throw WeightStoreError.badCatalogue(file: path, reason: "not in the format of Models/catalogue.json (a list of "
-                                                + "{name, weightsTop, weightsNoTop}, each weight file with fileName, url, md5, bytes)")
+                                                + "{name, weightsTop, weightsNoTop}, each weight file with fileName, url, fileHash (or md5) and optional bytes)")
         }
         guard let replacement = replacements.first(where: { $0.name == entry.name }) else {
             return entry.weights(includeTop: includeTop)
         }
         let file = includeTop ? replacement.weightsTop : replacement.weightsNoTop
-        // The name becomes a path in the Keras cache, and the md5 is all that vouches for the content.
+        // The name becomes a path in the Keras cache, and the hash is all that vouches for the content.
         let name = file.fileName
         guard !name.isEmpty, !name.hasPrefix("."), !name.contains("/"), !name.contains("\0") else {
             throw WeightStoreError.badCatalogue(file: path, reason: "\(entry.name): \"\(name)\" is not a plain file name")
         }
-        guard file.md5.count == 32, file.md5.allSatisfy({ $0.isASCII && $0.isHexDigit }) else {
-            throw WeightStoreError.badCatalogue(file: path, reason: "\(entry.name): md5 \"\(file.md5)\" is not 32 hex digits")
+        guard file.hashAlgorithm != nil else {
+            throw WeightStoreError.badCatalogue(
+                file: path, reason: "\(entry.name): file hash \"\(file.fileHash)\" is neither an md5 (32 hex digits) nor a sha256 (64)")
         }
         guard let scheme = URL(string: file.url)?.scheme?.lowercased(), ["http", "https"].contains(scheme) else {
             throw WeightStoreError.badCatalogue(file: path, reason: "\(entry.name): \"\(file.url)\" is not an http(s) URL")

@@ -1,22 +1,5 @@
 import ZooLayers
 
-/// One official Keras weight file: where keras.applications downloads it from and its md5.
-public struct WeightFile: Sendable, Codable, Equatable {
-    public let fileName: String
-    public let url: String
-    public let md5: String
-    public let bytes: Int
-}
-
-/// How images are turned into model input (Keras `preprocess_input`).
-public enum PreprocessingMode: String, Sendable, Codable {
-    /// RGB -> BGR, subtract the ImageNet mean [103.939, 116.779, 123.68] (BGR), no scaling.
-    case caffe
-
-    /// ImageNet channel means in BGR order, subtracted in caffe mode.
-    public static let caffeMeanBGR: [Float] = [103.939, 116.779, 123.68]
-}
-
 /// A model of the zoo: its architecture, official weights and preprocessing.
 public struct CatalogueEntry: Sendable {
     public let name: String
@@ -32,30 +15,98 @@ public struct CatalogueEntry: Sendable {
 }
 
 /// The zoo. `Models/catalogue.json` is this table exported (`zoo catalogue --json`); a test keeps
-/// the two identical.
+/// the two identical. File names, URLs and hashes are keras.applications' (`WEIGHTS_PATH`,
+/// `WEIGHTS_HASHES`).
 public let catalogue: [CatalogueEntry] = [
     CatalogueEntry(
         name: "vgg16", kerasName: "VGG16", preprocessing: .caffe, minimumInputSize: 32, topInputSize: 224,
         weightsTop: WeightFile(
             fileName: "vgg16_weights_tf_dim_ordering_tf_kernels.h5",
             url: "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5",
-            md5: "64373286793e3c8b2b4e3219cbf3544b", bytes: 553_467_096),
+            fileHash: "64373286793e3c8b2b4e3219cbf3544b", bytes: 553_467_096),
         weightsNoTop: WeightFile(
             fileName: "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
             url: "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
-            md5: "6d6bbae143d832006294945121d1f1fc", bytes: 58_889_256),
+            fileHash: "6d6bbae143d832006294945121d1f1fc", bytes: 58_889_256),
         build: { try vgg16(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "vgg19", kerasName: "VGG19", preprocessing: .caffe, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "vgg19_weights_tf_dim_ordering_tf_kernels.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels.h5",
+            fileHash: "cbe5617147190e668d6c5d5026f83318", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            fileHash: "253f8cb515780f3b799900260a226db6", bytes: nil),
+        build: { try vgg19(inputSize: $0, includeTop: $1, pooling: $2) }),
     CatalogueEntry(
         name: "resnet50", kerasName: "ResNet50", preprocessing: .caffe, minimumInputSize: 32, topInputSize: 224,
         weightsTop: WeightFile(
             fileName: "resnet50_weights_tf_dim_ordering_tf_kernels.h5",
             url: "https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5",
-            md5: "2cb95161c43110f7111970584f804107", bytes: 102_967_424),
+            fileHash: "2cb95161c43110f7111970584f804107", bytes: 102_967_424),
         weightsNoTop: WeightFile(
             fileName: "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
             url: "https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
-            md5: "4d473c1dd8becc155b73f8504c6f6626", bytes: 94_765_736),
+            fileHash: "4d473c1dd8becc155b73f8504c6f6626", bytes: 94_765_736),
         build: { try resnet50(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "resnet101", kerasName: "ResNet101", preprocessing: .caffe, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "resnet101_weights_tf_dim_ordering_tf_kernels.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet101_weights_tf_dim_ordering_tf_kernels.h5",
+            fileHash: "f1aeb4b969a6efcfb50fad2f0c20cfc5", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "resnet101_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet101_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            fileHash: "88cf7a10940856eca736dc7b7e228a21", bytes: nil),
+        build: { try resnet101(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "resnet152", kerasName: "ResNet152", preprocessing: .caffe, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "resnet152_weights_tf_dim_ordering_tf_kernels.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet152_weights_tf_dim_ordering_tf_kernels.h5",
+            fileHash: "100835be76be38e30d865e96f2aaae62", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "resnet152_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet152_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            fileHash: "ee4c566cf9a93f14d82f913c2dc6dd0c", bytes: nil),
+        build: { try resnet152(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "resnet50v2", kerasName: "ResNet50V2", preprocessing: .tf, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "resnet50v2_weights_tf_dim_ordering_tf_kernels.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50v2_weights_tf_dim_ordering_tf_kernels.h5",
+            fileHash: "3ef43a0b657b3be2300d5770ece849e0", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            fileHash: "fac2f116257151a9d068a22e544a4917", bytes: nil),
+        build: { try resnet50v2(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "resnet101v2", kerasName: "ResNet101V2", preprocessing: .tf, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "resnet101v2_weights_tf_dim_ordering_tf_kernels.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet101v2_weights_tf_dim_ordering_tf_kernels.h5",
+            fileHash: "6343647c601c52e1368623803854d971", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "resnet101v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet101v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            fileHash: "c0ed64b8031c3730f411d2eb4eea35b5", bytes: nil),
+        build: { try resnet101v2(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "resnet152v2", kerasName: "ResNet152V2", preprocessing: .tf, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "resnet152v2_weights_tf_dim_ordering_tf_kernels.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet152v2_weights_tf_dim_ordering_tf_kernels.h5",
+            fileHash: "a49b44d1979771252814e80f8ec446f9", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "resnet152v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet152v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            fileHash: "ed17cf2e0169df9d443503ef94b23b33", bytes: nil),
+        build: { try resnet152v2(inputSize: $0, includeTop: $1, pooling: $2) }),
+
 ]
 
 public func catalogueEntry(_ name: String) throws -> CatalogueEntry {

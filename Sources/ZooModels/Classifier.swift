@@ -18,9 +18,10 @@ public func classifierHead(features: Int, hidden: Int, dropout: Float, classes: 
 }
 
 /// One model from raw digits to class probabilities, as exported for Keras: `Resizing` to the
-/// backbone's input size, a fixed 1x1 `Conv2D` that replicates gray to 3 channels and subtracts
-/// the caffe means (kernel of ones, bias = -mean, so standard Keras layers do the
-/// preprocessing), then the backbone's layers and the head's, with their own names.
+/// backbone's input size, a fixed 1x1 `Conv2D` that replicates gray to 3 channels and applies the
+/// backbone's `preprocess_input` as the affine map it is (caffe: kernel of ones, bias = -mean;
+/// named `caffe_preprocess`, `tf_preprocess` or `torch_preprocess`, so standard Keras layers do
+/// the preprocessing), then the backbone's layers and the head's, with their own names.
 public func digitClassifier(
     name: String, backbone: Model, head: Model, digitShape: [Int] = [28, 28, 1], preprocessing: PreprocessingMode
 ) throws -> Model {
@@ -28,14 +29,16 @@ public func digitClassifier(
     var x = try m.input("input_digits", shape: digitShape)
     let size = backbone.inputShape
     x = try m(Resizing("resize", height: size[0], width: size[1]), x)
-    let caffe = Conv2D("caffe_preprocess", filters: 3, kernelSize: 1)
-    x = try m(caffe, x)
-    switch preprocessing {
-    case .caffe:
-        caffe.weights[0].value = Tensor(repeating: 1, shape: [1, 1, digitShape[2], 3])
-        caffe.weights[1].value = Tensor(shape: [3], data: PreprocessingMode.caffeMeanBGR.map { -$0 })
+    let preprocess = Conv2D(preprocessing.layerName, filters: 3, kernelSize: 1)
+    x = try m(preprocess, x)
+    let channels = digitShape[2], (source, scale, offset) = preprocessing.affine
+    var kernel = [Float](repeating: 0, count: channels * 3)  // [1, 1, channels, 3], output channel fastest
+    for c in 0..<channels {
+        for k in 0..<3 where channels == 1 || source[k] == c { kernel[3 * c + k] = scale[k] }
     }
-    caffe.trainable = false
+    preprocess.weights[0].value = Tensor(shape: [1, 1, channels, 3], data: kernel)
+    preprocess.weights[1].value = Tensor(shape: [3], data: offset)
+    preprocess.trainable = false
     try append(backbone, to: m, feeding: x)
     var features = backbone.nodes.last!.layer.name
     if backbone.outputShape.count > 1 && head.inputShape.count == 1 {

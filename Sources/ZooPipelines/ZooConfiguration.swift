@@ -61,9 +61,11 @@ public struct ZooConfiguration: Sendable {
         let official = try weightFile(entry, includeTop: includeTop)
         let store = weightStore
         if !store.isCached(official) {
-            monitor.notice("downloading \(official.fileName) (\(official.bytes / 1_000_000) MB) into \(store.cacheDirectory)")
+            // Keras publishes no size for most files; the progress bar then learns it from the server.
+            let size = official.bytes.map { " (\($0 / 1_000_000) MB)" } ?? ""
+            monitor.notice("downloading \(official.fileName)\(size) into \(store.cacheDirectory)")
         }
-        let bar = monitor.progress(official.fileName, Int64(official.bytes), .bytes)
+        let bar = monitor.progress(official.fileName, Int64(official.bytes ?? 0), .bytes)
         defer { bar.finish() }
         return try store.resolve(official) { done, total in bar.update(done, total: total) }
     }

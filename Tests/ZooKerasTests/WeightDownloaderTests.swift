@@ -36,7 +36,7 @@ final class WeightDownloaderTests: XCTestCase {
     func testGoodDownload() throws {
         server = try WeightTestServer(directory: serveDir)
         try WeightDownloader().download(from: server!.url("weights.h5"), to: destination,
-                                        md5: payloadMD5.uppercased(), progress: nil)
+                                        fileHash: payloadMD5.uppercased(), progress: nil)
         XCTAssertEqual(FileManager.default.contents(atPath: destination), Data(payload))
         XCTAssertEqual(leftovers(), ["weights.h5"], "no temporaries left")
     }
@@ -45,7 +45,7 @@ final class WeightDownloaderTests: XCTestCase {
         server = try WeightTestServer(directory: serveDir)
         try FileManager.default.createDirectory(atPath: cacheDir + "/models", withIntermediateDirectories: true)
         XCTAssertTrue(FileManager.default.createFile(atPath: destination, contents: Data("stale".utf8)))
-        try WeightDownloader().download(from: server!.url("weights.h5"), to: destination, md5: nil, progress: nil)
+        try WeightDownloader().download(from: server!.url("weights.h5"), to: destination, fileHash: nil, progress: nil)
         XCTAssertEqual(FileManager.default.contents(atPath: destination), Data(payload))
     }
 
@@ -53,7 +53,7 @@ final class WeightDownloaderTests: XCTestCase {
         server = try WeightTestServer(directory: serveDir)
         let wrong = String(repeating: "0", count: 32)
         XCTAssertThrowsError(try WeightDownloader().download(
-            from: server!.url("weights.h5"), to: destination, md5: wrong, progress: nil)) { error in
+            from: server!.url("weights.h5"), to: destination, fileHash: wrong, progress: nil)) { error in
             XCTAssertEqual(error as? WeightDownloadError,
                            .checksum(file: destination, expected: wrong, found: payloadMD5))
         }
@@ -63,7 +63,7 @@ final class WeightDownloaderTests: XCTestCase {
     func testNotFound() throws {
         server = try WeightTestServer(directory: serveDir)
         let url = server!.url("missing.h5")
-        XCTAssertThrowsError(try WeightDownloader().download(from: url, to: destination, md5: nil, progress: nil)) {
+        XCTAssertThrowsError(try WeightDownloader().download(from: url, to: destination, fileHash: nil, progress: nil)) {
             XCTAssertEqual($0 as? WeightDownloadError, .http(url: url.absoluteString, status: 404))
             XCTAssertTrue("\($0)".contains("404") && "\($0)".contains(url.absoluteString))
         }
@@ -73,7 +73,7 @@ final class WeightDownloaderTests: XCTestCase {
     func testConnectionRefused() throws {
         let url = URL(string: "http://127.0.0.1:\(try WeightTestServer.freePort())/weights.h5")!
         let start = Date()
-        XCTAssertThrowsError(try WeightDownloader().download(from: url, to: destination, md5: nil, progress: nil)) {
+        XCTAssertThrowsError(try WeightDownloader().download(from: url, to: destination, fileHash: nil, progress: nil)) {
             guard case .network(let failedURL, _)? = $0 as? WeightDownloadError else {
                 return XCTFail("expected .network, got \($0)")
             }
@@ -100,7 +100,7 @@ final class WeightDownloaderTests: XCTestCase {
         """
         server = try WeightTestServer(script: script)
         XCTAssertThrowsError(try WeightDownloader().download(
-            from: server!.url("weights.h5"), to: destination, md5: nil, progress: nil)) {
+            from: server!.url("weights.h5"), to: destination, fileHash: nil, progress: nil)) {
             guard case .network? = $0 as? WeightDownloadError else { return XCTFail("expected .network, got \($0)") }
         }
         XCTAssertEqual(leftovers(), [])
@@ -110,7 +110,7 @@ final class WeightDownloaderTests: XCTestCase {
         server = try WeightTestServer(directory: serveDir)
         let calls = WeightProgressLog()
         let modelsDir = cacheDir + "/models"
-        try WeightDownloader().download(from: server!.url("weights.h5"), to: destination, md5: payloadMD5) {
+        try WeightDownloader().download(from: server!.url("weights.h5"), to: destination, fileHash: payloadMD5) {
             calls.append($0, $1, listing: (try? FileManager.default.contentsOfDirectory(atPath: modelsDir)) ?? [])
         }
         let log = calls.entries

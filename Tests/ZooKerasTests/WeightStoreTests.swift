@@ -29,7 +29,7 @@ final class WeightStoreTests: XCTestCase {
         XCTAssertEqual(try WeightStore.weightFile(vgg, includeTop: false, catalogue: nil), vgg.weightsNoTop)
         let env = try catalogue(good)
         let notop = try WeightStore.weightFile(vgg, includeTop: false, catalogue: env["ZOO_WEIGHTS_CATALOGUE"])
-        XCTAssertEqual([notop.fileName, notop.url, notop.md5], ["notop.h5", "http://127.0.0.1:1/notop.h5", String(repeating: "a", count: 32)])
+        XCTAssertEqual([notop.fileName, notop.url, notop.fileHash], ["notop.h5", "http://127.0.0.1:1/notop.h5", String(repeating: "a", count: 32)])
         XCTAssertEqual(try WeightStore.weightFile(vgg, includeTop: true, catalogue: env["ZOO_WEIGHTS_CATALOGUE"]).fileName, "top.h5")
         XCTAssertEqual(try WeightStore.weightFile(resnet, includeTop: false, catalogue: env["ZOO_WEIGHTS_CATALOGUE"]), resnet.weightsNoTop)
     }
@@ -43,12 +43,12 @@ final class WeightStoreTests: XCTestCase {
         var cases: [([String: String], String)] = [
             (try bad("fileName", "../evil.h5"), "\(path("fileName", "../evil.h5")): vgg16: \"../evil.h5\" is not a plain file name"),
             (try bad("fileName", ".hidden"), "\(path("fileName", ".hidden")): vgg16: \".hidden\" is not a plain file name"),
-            (try bad("md5", "xyz"), "\(path("md5", "xyz")): vgg16: md5 \"xyz\" is not 32 hex digits"),
+            (try bad("md5", "xyz"), "\(path("md5", "xyz")): vgg16: file hash \"xyz\" is neither an md5 (32 hex digits) nor a sha256 (64)"),
             (try bad("url", "file:///etc/passwd"), "\(path("url", "file:///etc/passwd")): vgg16: \"file:///etc/passwd\" is not an http(s) URL"),
             (["ZOO_WEIGHTS_CATALOGUE": dir + "/missing.json"], "\(dir)/missing.json (ZOO_WEIGHTS_CATALOGUE): cannot be opened"),
         ]
         try Data("{\"name\": \"vgg16\"}".utf8).write(to: URL(fileURLWithPath: dir + "/object.json"))
-        cases.append((["ZOO_WEIGHTS_CATALOGUE": dir + "/object.json"], "\(dir)/object.json (ZOO_WEIGHTS_CATALOGUE): not in the format of Models/catalogue.json (a list of {name, weightsTop, weightsNoTop}, each weight file with fileName, url, md5, bytes)"))
+        cases.append((["ZOO_WEIGHTS_CATALOGUE": dir + "/object.json"], "\(dir)/object.json (ZOO_WEIGHTS_CATALOGUE): not in the format of Models/catalogue.json (a list of {name, weightsTop, weightsNoTop}, each weight file with fileName, url, fileHash (or md5) and optional bytes)"))
         for (env, message) in cases {
             XCTAssertThrowsError(try WeightStore.weightFile(vgg, includeTop: false, catalogue: env["ZOO_WEIGHTS_CATALOGUE"])) { error in
                 XCTAssertEqual("\(error)", message)

@@ -15,7 +15,9 @@ import numpy as np
 
 from zootools.preprocess import CAFFE_MEAN_BGR
 
-APPLICATIONS = {"vgg16": "VGG16", "resnet50": "ResNet50"}
+APPLICATIONS = {"vgg16": "VGG16", "resnet50": "ResNet50", "vgg19": "VGG19",
+                "resnet101": "ResNet101", "resnet152": "ResNet152",
+                "resnet50v2": "ResNet50V2", "resnet101v2": "ResNet101V2", "resnet152v2": "ResNet152V2"}
 # Variable roles in the order Keras stores them inside one layer.
 ROLES = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
 HEAD_LAYERS = ("head_dense", "head_dropout", "head_predictions")

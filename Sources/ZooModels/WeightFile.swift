@@ -1,0 +1,54 @@
+/// One official Keras weight file: where keras.applications downloads it from and the
+/// `file_hash` it checks (md5, 32 hex digits, or sha256, 64, as Keras's `get_file` tells them
+/// apart by length). `bytes` is known only where measured: Keras publishes no sizes.
+public struct WeightFile: Sendable, Codable, Equatable {
+    public let fileName: String
+    public let url: String
+    public let fileHash: String
+    public let bytes: Int?
+
+    public init(fileName: String, url: String, fileHash: String, bytes: Int? = nil) {
+        self.fileName = fileName
+        self.url = url
+        self.fileHash = fileHash
+        self.bytes = bytes
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case fileName, url, fileHash, bytes
+        /// The key of catalogues written before sha256 hashes were accepted.
+        case md5
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        fileName = try c.decode(String.self, forKey: .fileName)
+        url = try c.decode(String.self, forKey: .url)
+        if let hash = try c.decodeIfPresent(String.self, forKey: .fileHash) {
+            fileHash = hash
+        } else {
+            fileHash = try c.decode(String.self, forKey: .md5)
+        }
+        bytes = try c.decodeIfPresent(Int.self, forKey: .bytes)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(fileName, forKey: .fileName)
+        try c.encode(url, forKey: .url)
+        try c.encode(fileHash, forKey: .fileHash)
+        try c.encodeIfPresent(bytes, forKey: .bytes)
+    }
+
+    /// "md5" or "sha256", from the hash's length as in Keras's `validate_file`; nil for neither.
+    public var hashAlgorithm: String? { WeightFile.hashAlgorithm(of: fileHash) }
+
+    public static func hashAlgorithm(of hash: String) -> String? {
+        guard hash.allSatisfy({ $0.isASCII && $0.isHexDigit }) else { return nil }
+        switch hash.count {
+        case 32: return "md5"
+        case 64: return "sha256"
+        default: return nil
+        }
+    }
+}
