@@ -51,6 +51,6 @@ let package = Package(
         .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooHDF5"]),
         .testTarget(name: "ZooTrainingTests", dependencies: ["ZooTraining", "ZooKeras", "ZooHDF5", "ZooModels"]),
         .testTarget(name: "ZooPipelinesTests", dependencies: ["ZooPipelines", "ZooTestSupport"]),
-        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI"]),
+        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooModels"]),
     ]
 )

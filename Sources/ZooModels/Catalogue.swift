@@ -107,6 +107,39 @@ public let catalogue: [CatalogueEntry] = [
             fileHash: "ed17cf2e0169df9d443503ef94b23b33", bytes: nil),
         build: { try resnet152v2(inputSize: $0, includeTop: $1, pooling: $2) }),
 
+    CatalogueEntry(
+        name: "densenet121", kerasName: "DenseNet121", preprocessing: .torch, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "densenet121_weights_tf_dim_ordering_tf_kernels.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/densenet/densenet121_weights_tf_dim_ordering_tf_kernels.h5",
+            fileHash: "9d60b8095a5708f2dcce2bca79d332c7", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/densenet/densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            fileHash: "30ee3e1110167f948a6b9946edeeb738", bytes: nil),
+        build: { try densenet121(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "densenet169", kerasName: "DenseNet169", preprocessing: .torch, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "densenet169_weights_tf_dim_ordering_tf_kernels.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/densenet/densenet169_weights_tf_dim_ordering_tf_kernels.h5",
+            fileHash: "d699b8f76981ab1b30698df4c175e90b", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/densenet/densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            fileHash: "b8c4d4c20dd625c148057b9ff1c1176b", bytes: nil),
+        build: { try densenet169(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "densenet201", kerasName: "DenseNet201", preprocessing: .torch, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "densenet201_weights_tf_dim_ordering_tf_kernels.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/densenet/densenet201_weights_tf_dim_ordering_tf_kernels.h5",
+            fileHash: "1ceb130c1ea1b78c3bf6114dbdfd8807", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "densenet201_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/densenet/densenet201_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            fileHash: "c13680b51ded0fb44dff2d8f86ac8bb1", bytes: nil),
+        build: { try densenet201(inputSize: $0, includeTop: $1, pooling: $2) }),
 ]
 
 public func catalogueEntry(_ name: String) throws -> CatalogueEntry {

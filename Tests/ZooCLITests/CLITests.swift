@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZooModels
 
 /// Runs the built `zoo` executable and captures its output.
 struct ZooRun {
@@ -94,8 +95,11 @@ final class CLITests: XCTestCase {
     /// An unknown model is a usage mistake: status 64 before any work, one line naming the
     /// models the command takes.
     func testUnknownModelIsAUsageErrorListingTheModels() throws {
-        let all = "unknown model 'alexnet'; the models are vgg16, resnet50, mlp, cnn (see `zoo help`)"
-        let backbones = "unknown model 'alexnet'; the models are vgg16, resnet50 (see `zoo help`)"
+        // Every backbone of the catalogue, in its order, then the scratch models.
+        let backboneNames = catalogue.map(\.name).joined(separator: ", ")
+        XCTAssertTrue(backboneNames.hasPrefix("vgg16, vgg19, resnet50, "), backboneNames)
+        let all = "unknown model 'alexnet'; the models are \(backboneNames), mlp, cnn (see `zoo help`)"
+        let backbones = "unknown model 'alexnet'; the models are \(backboneNames) (see `zoo help`)"
         let cases: [([String], String)] = [
             (["finetune", "--model", "alexnet", "--untrained", "--output", "/nonexistent/x.h5"], backbones),
             (["features", "--model", "alexnet", "--untrained", "--output", "/nonexistent/x.h5"], backbones),
@@ -106,7 +110,7 @@ final class CLITests: XCTestCase {
             (["graph", "alexnet", "--output", "/nonexistent/x.dot"], all),
             (["bench", "alexnet"], all),
             (["load", "alexnet"], backbones),
-            (["load", "mlp"], "unknown model 'mlp'; the models are vgg16, resnet50 (see `zoo help`)"),
+            (["load", "mlp"], "unknown model 'mlp'; the models are \(backboneNames) (see `zoo help`)"),
             (["forward", "alexnet", "--input", "x.h5", "--output", "/nonexistent/y.h5"], backbones),
         ]
         for (args, line) in cases {
