@@ -50,7 +50,10 @@ struct Features: ParsableCommand {
         let imagesPerSecond: Double?
     }
 
-    func validate() throws { try checkBackboneName(model) }
+    func validate() throws {
+        try checkBackboneName(model)
+        try checkBackboneSize(model, size: source.size)
+    }
 
     func run() throws {
         try checkWritable(output)
@@ -121,6 +124,18 @@ struct FeatureSourceOptions: ParsableArguments {
 
 /// A usage error (status 64) naming the backbones when `name` is not one of them.
 func checkBackboneName(_ name: String) throws { try checkModelName(name, among: catalogue.map(\.name)) }
+
+/// A usage error (status 64) when `--size` is below the backbone's minimum (keras.applications'
+/// 32, or a family's own) or, with the top, not its fixed size; `name` must be a known backbone.
+func checkBackboneSize(_ name: String, size: Int, includeTop: Bool = false) throws {
+    let entry = try catalogueEntry(name)
+    if includeTop && size != entry.topInputSize {
+        throw ValidationError("\(entry.name): include_top needs a \(entry.topInputSize)x\(entry.topInputSize) input, got \(size)x\(size); drop --include-top for other sizes")
+    }
+    guard size >= entry.minimumInputSize else {
+        throw ValidationError("\(entry.name): input size must be at least \(entry.minimumInputSize)x\(entry.minimumInputSize), got \(size)x\(size)")
+    }
+}
 
 /// Runs `body`; a failed download of official weights then suggests a Keras-initialised backbone.
 func withUntrainedHint<T>(_ body: () throws -> T) throws -> T {

@@ -22,6 +22,7 @@ struct Graph: ParsableCommand {
     func validate() throws {
         guard (model == nil) != (modelFile == nil) else { throw ValidationError("give either MODEL or --model-file") }
         guard output.hasSuffix(".dot") || output.hasSuffix(".svg") else { throw ValidationError("--output must end in .dot or .svg") }
+        if let model { try shape.check(for: model) }
     }
 
     func run() throws {

@@ -17,6 +17,14 @@ struct ShapeOptions: ParsableArguments {
 
     @Option(help: "What follows the convolutional base without the top: none, avg or max (Keras's `pooling`).")
     var pooling: Pooling = .none
+
+    /// --size and --include-top against a catalogue model's limits, as a usage error before any
+    /// work (the from-scratch models have a fixed input and ignore them).
+    func check(for model: String) throws {
+        if catalogue.contains(where: { $0.name == model.lowercased() }) {
+            try checkBackboneSize(model, size: size, includeTop: includeTop)
+        }
+    }
 }
 
 /// The options that pick a catalogue model's architecture, shared by every command that builds one.
@@ -35,6 +43,9 @@ struct ArchitectureOptions: ParsableArguments {
     func entry() throws -> CatalogueEntry { try catalogueEntry(model) }
 
     func build() throws -> Model { try buildModel(model, shape) }
+
+    /// A catalogue model's --size and --include-top are checked before any work, as usage.
+    func validate() throws { try shape.check(for: model) }
 }
 
 /// The backbones of the catalogue, then the from-scratch models.

@@ -18,6 +18,7 @@ struct SummaryCommand: ParsableCommand {
 
     func validate() throws {
         guard (model == nil) != (modelFile == nil) else { throw ValidationError("give either MODEL or --model-file") }
+        if let model { try shape.check(for: model) }
     }
 
     func run() throws {

@@ -73,8 +73,8 @@ final class CLITests: XCTestCase {
             (["inspect", keras + "tiny_vgg.truncated.h5"], 3, "tiny_vgg.truncated.h5"),
             (["load", "vgg16", "--size", "32", "--weights", keras + "tiny_vgg.tfkeras.weights.h5"], 4, "block1_conv1"),
             (["load", "resnet50", "--size", "32", "--weights", keras + "tiny_vgg.keras1.h5"], 4, "weight problems"),
-            (["summary", "vgg16", "--size", "31"], 1, "at least 32x32"),
-            (["summary", "vgg16", "--size", "64", "--include-top"], 1, "224x224"),
+            (["summary", "vgg16", "--size", "31"], 64, "at least 32x32"),
+            (["summary", "vgg16", "--size", "64", "--include-top"], 64, "224x224"),
             (["summary", "alexnet"], 64, "unknown model"),
             // The pipelines' own errors keep their statuses.
             (["evaluate", "--model-file", keras + "tiny_vgg.keras1.h5"], 3, "has no model config (a weights-only file)"),

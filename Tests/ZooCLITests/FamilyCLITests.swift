@@ -46,11 +46,17 @@ final class FamilyCLITests: XCTestCase {
     }
 
     func testSizesBelowTheMinimumAreUsageErrors() throws {
-        for model in ["vgg19", "resnet101", "resnet152", "resnet50v2", "resnet101v2", "resnet152v2"] {
+        for model in ["vgg19", "resnet101", "resnet152", "resnet50v2", "resnet101v2", "resnet152v2", "densenet121"] {
             let r = try zoo("summary", model, "--size", "31")
-            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertEqual(r.status, 64, r.stderr)
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
             XCTAssertTrue(r.stderr.contains("\(model): input size must be at least 32x32, got 31x31"), r.stderr)
+        }
+        // Before any features are computed.
+        for command in ["finetune", "features"] {
+            let r = try zoo(command, "--model", "resnet50v2", "--untrained", "--size", "16", "--output", "/nonexistent/x.h5")
+            XCTAssertEqual(r.status, 64, r.stderr)
+            XCTAssertEqual(r.stderr, "zoo: error: resnet50v2: input size must be at least 32x32, got 16x16 (see `zoo help`)\n")
         }
     }
 }
