@@ -2,11 +2,9 @@ import Foundation
 
 /// RFC 1321 MD5, used only to verify downloaded weight files against the
 /// hashes Keras publishes (not for security).
-public struct MD5 {
+public struct MD5: BlockHash {
     private var state: (UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476)
-    private var buffer = [UInt8](repeating: 0, count: 64)
-    private var buffered = 0
-    private var length: UInt64 = 0  // total bytes fed in
+    public var blocks = BlockBuffer()
 
     private static let s: [UInt32] = [
         7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
@@ -28,74 +26,9 @@ public struct MD5 {
 
     public init() {}
 
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        guard !bytes.isEmpty else { return }
-        length &+= UInt64(bytes.count)
-        var offset = 0
-        if buffered > 0 {
-            let n = min(64 - buffered, bytes.count)
-            for i in 0..<n { buffer[buffered + i] = bytes[i] }
-            buffered += n
-            offset = n
-            guard buffered == 64 else { return }
-            buffer.withUnsafeBytes { compress($0) }
-            buffered = 0
-        }
-        // Whole blocks straight from the caller's memory: this is the hot path for large files.
-        while bytes.count - offset >= 64 {
-            compress(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 64]))
-            offset += 64
-        }
-        for i in offset..<bytes.count { buffer[buffered] = bytes[i]; buffered += 1 }
-    }
-
-    public mutating func update(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { update($0) }
-    }
-
-    /// Pads, returns the digest as lowercase hex; the hasher must not be reused afterwards.
-    public mutating func finalize() -> String {
-        let bitLength = length &* 8
-        var padding: [UInt8] = [0x80]
-        let padTo = (buffered + 1) <= 56 ? 56 : 120
-        padding += [UInt8](repeating: 0, count: padTo - buffered - 1)
-        for i in 0..<8 { padding.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
-        let savedLength = length
-        update(padding)
-        length = savedLength
-        precondition(buffered == 0)
-        let digits = Array("0123456789abcdef")
-        var out = ""
-        for word in [state.0, state.1, state.2, state.3] {
-            for i in 0..<4 {  // MD5 emits each word little-endian
-                let byte = Int(UInt8(truncatingIfNeeded: word >> (8 * UInt32(i))))
-                out.append(digits[byte >> 4])
-                out.append(digits[byte & 15])
-            }
-        }
-        return out
-    }
-
-    public static func hex(of data: [UInt8]) -> String {
-        var md5 = MD5()
-        md5.update(data)
-        return md5.finalize()
-    }
-
-    /// Streams the file in 1 MiB chunks so multi-hundred-MB weight files are never fully in memory.
-    public static func hex(ofFile path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
-        }
-        defer { try? handle.close() }
-        var md5 = MD5()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            chunk.withUnsafeBytes { md5.update($0) }
-        }
-        return md5.finalize()
-    }
-
-    private mutating func compress(_ block: UnsafeRawBufferPointer) {
+    public static let bigEndian = false
+    public var words: [UInt32] { [state.0, state.1, state.2, state.3] }
+    public mutating func compress(_ block: UnsafeRawBufferPointer) {
         // Stack scratch space: a heap array per 64-byte block would dominate the cost on large files.
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { m in
             for i in 0..<16 {

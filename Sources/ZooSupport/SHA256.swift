@@ -2,13 +2,11 @@ import Foundation
 
 /// FIPS 180-4 SHA-256, used only to verify downloaded weight files against the sha256 hashes
 /// Keras publishes for some applications (EfficientNet), next to MD5 for the others.
-public struct SHA256 {
+public struct SHA256: BlockHash {
     private var state: [UInt32] = [
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
     ]
-    private var buffer = [UInt8](repeating: 0, count: 64)
-    private var buffered = 0
-    private var length: UInt64 = 0  // total bytes fed in
+    public var blocks = BlockBuffer()
 
     // The first 32 bits of the fractional parts of the cube roots of the first 64 primes.
     private static let k: [UInt32] = [
@@ -24,71 +22,9 @@ public struct SHA256 {
 
     public init() {}
 
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        guard !bytes.isEmpty else { return }
-        length &+= UInt64(bytes.count)
-        var offset = 0
-        if buffered > 0 {
-            let n = min(64 - buffered, bytes.count)
-            for i in 0..<n { buffer[buffered + i] = bytes[i] }
-            buffered += n
-            offset = n
-            guard buffered == 64 else { return }
-            buffer.withUnsafeBytes { compress($0) }
-            buffered = 0
-        }
-        while bytes.count - offset >= 64 {
-            compress(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 64]))
-            offset += 64
-        }
-        for i in offset..<bytes.count { buffer[buffered] = bytes[i]; buffered += 1 }
-    }
-
-    public mutating func update(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { update($0) }
-    }
-
-    /// Pads, returns the digest as lowercase hex; the hasher must not be reused afterwards.
-    public mutating func finalize() -> String {
-        let bitLength = length &* 8
-        var padding: [UInt8] = [0x80]
-        let padTo = (buffered + 1) <= 56 ? 56 : 120
-        padding += [UInt8](repeating: 0, count: padTo - buffered - 1)
-        for i in (0..<8).reversed() { padding.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
-        update(padding)
-        precondition(buffered == 0)
-        let digits = Array("0123456789abcdef")
-        var out = ""
-        for word in state {
-            for i in (0..<4).reversed() {  // SHA-256 emits each word big-endian
-                let byte = Int(UInt8(truncatingIfNeeded: word >> (8 * UInt32(i))))
-                out.append(digits[byte >> 4])
-                out.append(digits[byte & 15])
-            }
-        }
-        return out
-    }
-
-    public static func hex(of data: [UInt8]) -> String {
-        var sha = SHA256()
-        sha.update(data)
-        return sha.finalize()
-    }
-
-    /// Streams the file in 1 MiB chunks so multi-hundred-MB weight files are never fully in memory.
-    public static func hex(ofFile path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
-        }
-        defer { try? handle.close() }
-        var sha = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            chunk.withUnsafeBytes { sha.update($0) }
-        }
-        return sha.finalize()
-    }
-
-    private mutating func compress(_ block: UnsafeRawBufferPointer) {
+    public static let bigEndian = true
+    public var words: [UInt32] { state }
+    public mutating func compress(_ block: UnsafeRawBufferPointer) {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
             for i in 0..<16 {
                 w[i] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
