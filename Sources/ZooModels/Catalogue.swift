@@ -140,6 +140,28 @@ public let catalogue: [CatalogueEntry] = [
             url: "https://storage.googleapis.com/tensorflow/keras-applications/densenet/densenet201_weights_tf_dim_ordering_tf_kernels_notop.h5",
             fileHash: "c13680b51ded0fb44dff2d8f86ac8bb1", bytes: nil),
         build: { try densenet201(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "inceptionv3", kerasName: "InceptionV3", preprocessing: .tf, minimumInputSize: 75, topInputSize: 299,
+        weightsTop: WeightFile(
+            fileName: "inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
+            fileHash: "9a0d58056eeedaa3f26cb7ebd46da564", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            fileHash: "bcbd6486424b2319ff4ef7d526e38f63", bytes: nil),
+        build: { try inceptionv3(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "xception", kerasName: "Xception", preprocessing: .tf, minimumInputSize: 71, topInputSize: 299,
+        weightsTop: WeightFile(
+            fileName: "xception_weights_tf_dim_ordering_tf_kernels.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/xception/xception_weights_tf_dim_ordering_tf_kernels.h5",
+            fileHash: "0a58e3b7378bc2990ea3b43d5981f1f6", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            fileHash: "b0042744bf5b25fce3cb969f33bebb97", bytes: nil),
+        build: { try xception(inputSize: $0, includeTop: $1, pooling: $2) }),
 ]
 
 public func catalogueEntry(_ name: String) throws -> CatalogueEntry {

@@ -31,6 +31,10 @@ public enum FormulaWeights {
             // [KH,KW,C,M]: each output channel sums KH x KW taps of one input channel.
             let scale = Float((3.0 / Double(shape[0] * shape[1])).squareRoot())
             return u.map { $0 * scale }
+        case "pointwise_kernel":
+            // SeparableConv2D's [1,1,C*M,F]: a kernel whose fan_in is C*M.
+            let scale = Float((3.0 / Double(shape.dropLast().reduce(1, *))).squareRoot())
+            return u.map { $0 * scale }
         case "bias", "beta": return u.map { $0 * 0.1 }
         case "gamma": return u.map { 1 + $0 * 0.25 }
         case "moving_mean": return u.map { $0 * 0.2 }
