@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates BENCHMARKS.md and benchmarks.json: zoo against Keras and PyTorch on this machine,
-# 2 threads everywhere. Makes the venv (tools/setup_venv.sh, ${ZOO_VENV:-.venv}) with torch from
-# tools/requirements-bench.txt added, then runs tools/benchmarks.py with all arguments, which
+# Regenerates BENCHMARKS.md and benchmarks.json: zoo against Keras and PyTorch (and ONNX Runtime in
+# the families rows) on this machine, 2 threads everywhere. Makes the venv (tools/setup_venv.sh,
+# ${ZOO_VENV:-.venv}) with torch and ONNX Runtime from tools/requirements-bench.txt added, then runs
+# tools/benchmarks.py with all arguments, which
 # builds zoo (release) and compiles tools/sgemm_peak.c:
 #
 #   tools/bench.sh            # the full suite (~10 minutes on 2 quiet cores)

@@ -20,6 +20,11 @@ Rows (--only):
   features  VGG16 @32 avg-pool features of 10,000 digits, preprocessing included
   head      Dense(256)+Dropout(0.5)+Dense(10) on 60,000 x 512 features, Adam, batch 128
   train     mlp and cnn from scratch on 60,000 digits, batch 128
+  families  one model per keras.applications family (--family-models), without top: forward
+            images/s at 224 px (batch 16, 2 warm-up batches, 3 timed batches) and at 32 px or the
+            family's minimum size (batch 64, >= 5 s), zoo against Keras and ONNX Runtime
+            (tools/bench_onnx.py: the same tf_keras model converted by tf2onnx, CPU, --threads
+            intra-op threads); a model zoo's catalogue lacks is skipped with a note
 Each framework's number is its best configuration: Keras forward the faster of a tf.function call
 and model.predict, Keras training the faster of Keras 3 and tf_keras, PyTorch forward/features the
 faster of channels_last and contiguous (NCHW); training rows report the fastest epoch.
@@ -49,6 +54,11 @@ BLAS_ENV_DROPPED = zoo_runner.BLAS_OVERRIDES
 FRAMEWORKS = ("zoo", "keras", "pytorch")
 LABEL = {"zoo": "zoo", "keras": "Keras", "pytorch": "PyTorch"}
 GROUPS = ("sgemm", "forward", "features", "head", "train")
+GROUPS += ("families",)
+# ONNX Runtime is a peer of the families rows only; the other tables keep their three columns.
+PEERS = FRAMEWORKS + ("onnxruntime",)
+LABEL["onnxruntime"] = "ONNX Runtime"
+FAMILY_MODELS = "vgg19,resnet101,resnet50v2,densenet121,mobilenet,mobilenetv2,inceptionv3,xception,efficientnetb0"
 BUSY_SHARE = 0.1  # flag measurements during which other processes used more than this share of the CPUs
 
 FULL = dict(sgemm_sizes="2048,3072,4096", sgemm_reps=3, batch=64, seconds=5.0, warmup=3, batch_224=64,
@@ -57,6 +67,8 @@ FULL = dict(sgemm_sizes="2048,3072,4096", sgemm_reps=3, batch=64, seconds=5.0, w
 QUICK = dict(sgemm_sizes="512,1024", sgemm_reps=1, batch=8, seconds=0.5, warmup=1, batch_224=2,
              batches_224=1, warmup_224=1, feature_digits=256, head_rows=2000, head_epochs=2,
              train_rows=1000, mlp_epochs=1, cnn_epochs=1)
+FULL.update(family_batch=64, family_batch_224=16)
+QUICK.update(family_batch=8, family_batch_224=2)
 
 
 def note(msg):
@@ -432,6 +444,68 @@ def run_train(runner, args, cfg, zoo, python, data, model):
     return row
 
 
+def zoo_catalogue(zoo):
+    """zoo's catalogue models -> minimum input size, from `zoo catalogue --json` ({} if it fails)."""
+    try:
+        return {e["name"]: e["minimumInputSize"] for e in json.loads(capture([zoo, "catalogue", "--json"]) or "[]")}
+    except (ValueError, KeyError, TypeError):
+        return {}
+
+
+def run_family(runner, args, cfg, zoo, python, model, size, batch):
+    """One families row: zoo bench, bench_keras.py (function and predict) and bench_onnx.py on
+    the same model without top at one size and batch."""
+    large = size >= 224
+    warmup = cfg["warmup_224"] if large else cfg["warmup"]
+    timing = ["--batches", str(cfg["batches_224"])] if large else ["--seconds", str(cfg["seconds"])]
+    name = f"families/{model}@{size}"
+    row = {"model": model, "size": size, "batch": batch, "warmup": warmup,
+           "timing": f"{cfg['batches_224']} timed batches" if large else f"timed for at least {cfg['seconds']:g} s",
+           "cells": {}}
+    if "zoo" in args.frameworks:
+        job = runner.run(f"{name}/zoo", "zoo", [zoo, "bench", model, "--size", str(size), "--batch-size", str(batch),
+                                                  "--threads", str(args.threads), "--warmup", str(warmup), *timing,
+                                                  "--json"])
+        r = job.get("result")
+        if r:
+            r["images_per_second"], r["variant"] = r["imagesPerSecond"], "fused inference graph"
+            row["gflop_per_image"] = r["gflopPerImage"]
+        row["cells"]["zoo"] = cell(job, "images_per_second")
+    common = ["--size", str(size), "--batch", str(batch), "--warmup", str(warmup), *timing,
+              "--threads", str(args.threads)]
+    if "keras" in args.frameworks:
+        jobs = [runner.run(f"{name}/keras-{mode}", "keras",
+                           [python, os.path.join(TOOLS, "bench_keras.py"), "forward", "--models", model,
+                            "--mode", mode, *common]) for mode in ("function", "predict")]
+        row["cells"]["keras"] = with_variants(cell(best(jobs, "images_per_second") or jobs[0], "images_per_second"),
+                                              jobs, "images_per_second")
+    if "onnxruntime" in args.frameworks:
+        job = runner.run(f"{name}/onnxruntime", "onnxruntime",
+                         [python, os.path.join(TOOLS, "bench_onnx.py"), "forward", "--models", model, *common])
+        r = job.get("result")
+        if r and "skipped" in r:
+            job["error"] = f"skipped: {r['skipped']}"
+        elif r:
+            row["onnxruntime_version"] = r.get("onnxruntime_version")
+        row["cells"]["onnxruntime"] = cell(job, "images_per_second")
+    return row
+
+
+def run_families(runner, args, cfg, zoo, python):
+    """224 px at --family-batch-224 and 32 px (the family's minimum if larger) at --family-batch,
+    for every model of --family-models that zoo's catalogue has."""
+    minimum = zoo_catalogue(zoo)
+    rows = []
+    for model in [m for m in args.family_models.split(",") if m]:
+        if model not in minimum:
+            note(f"families: {model} is not in zoo's catalogue (zoo catalogue): skipped")
+            rows.append({"model": model, "skipped": "not in zoo's catalogue", "cells": {}})
+            continue
+        for size, batch in ((224, cfg["family_batch_224"]), (max(32, minimum[model]), cfg["family_batch"])):
+            rows.append(run_family(runner, args, cfg, zoo, python, model, size, batch))
+    return rows
+
+
 # ---------------------------------------------------------------- targets and report
 
 def value(row, fw):
@@ -485,6 +559,16 @@ def evaluate_targets(results, sgemm_peak):
             r = speed_ratio(row, "keras", False)
             add("cnn epoch faster than Keras", "faster than Keras", row_label("train", row),
                 None if r is None else f"{r:.2f}x", None if r is None else r > 1)
+    for row in results.get("families", []):
+        if "skipped" in row:
+            continue
+        for fw, target, short, ok in (("keras", "family forward faster than Keras", "faster than Keras",
+                                       lambda r: r > 1),
+                                      ("onnxruntime", "family forward at least on par with ONNX Runtime",
+                                       "on par with ONNX Runtime", lambda r: r >= 1)):
+            r = speed_ratio(row, fw, True)
+            add(target, short, row_label("families", row), None if r is None else f"{r:.2f}x",
+                None if r is None else ok(r))
     for group in ("forward", "features", "head", "train"):
         for row in results.get(group, []):
             z, k = rss(row, "zoo"), rss(row, "keras")
@@ -496,6 +580,8 @@ def evaluate_targets(results, sgemm_peak):
 def row_label(group, row):
     if group == "forward":
         return f"{row['model']} @{row['size']}"
+    if group == "families":
+        return f"family {row['model']} @{row['size']}"
     if group == "features":
         return f"features vgg16 @{row['size']}"
     if group == "head":
@@ -643,6 +729,31 @@ def markdown(meta, results, targets):
         out += ["", f"GFLOP per image (zoo's count): " + ", ".join(
             sorted({f"{r['model']} @{r['size']}: {r['gflop_per_image']:.3f}" for r in fwd if r.get('gflop_per_image')})), ""]
 
+    fam = results.get("families")
+    if fam:
+        measured = [r for r in fam if "skipped" not in r]
+        ort = next((r["onnxruntime_version"] for r in measured if r.get("onnxruntime_version")), None)
+        out += ["## Families: forward throughput (images/s)", "",
+                "One model per keras.applications family, no top, no pooling, Keras-default random weights, one "
+                "constant batch of uniform(-120, 140) inputs. ONNX Runtime" + (f" {ort}" if ort else "") +
+                ": the same tf_keras model converted by tf2onnx (tools/bench_onnx.py), CPU execution provider, "
+                "sequential, intra_op_num_threads = threads; its output is checked against Keras's before timing. "
+                + "; ".join(sorted({f"{r['size']} px: batch {r['batch']}, {r['warmup']} warm-up batch(es), "
+                                    f"{r['timing']}" for r in measured}, key=lambda t: int(t.split()[0]))) + ".", "",
+                "| model | size | batch | zoo | Keras | ONNX Runtime | zoo/Keras | zoo/ONNX Runtime "
+                "| peak RSS MB zoo / Keras / ONNX Runtime | targets |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
+        for row in fam:
+            if "skipped" in row:
+                out.append(f"| {row['model']} | – | – | skipped: {row['skipped']} | | | | | | |")
+                continue
+            peak = " / ".join(fmt(rss(row, fw), 0) for fw in ("zoo", "keras", "onnxruntime"))
+            out.append(f"| {row['model']} | {row['size']} | {row['batch']} | {show(row, 'zoo')} | "
+                       f"{show(row, 'keras')} | {show(row, 'onnxruntime')} | {ratio_text(row, 'keras', True)} | "
+                       f"{ratio_text(row, 'onnxruntime', True)} | {peak} | "
+                       f"{targets_for(targets, row_label('families', row))} |")
+        out.append("")
+
     def time_table(title, intro, rows, group, label, unit_note):
         out.extend([f"## {title}", "", intro, "",
                     f"| work | zoo {unit_note} | Keras | PyTorch | zoo/Keras | zoo/PyTorch "
@@ -730,7 +841,8 @@ def main(argv=None):
     ap.add_argument("--models", default="vgg16,resnet50", help="forward rows")
     ap.add_argument("--sizes", default="32,48,224", help="forward rows")
     ap.add_argument("--train-models", default="mlp,cnn", help="train rows")
-    ap.add_argument("--frameworks", default=",".join(FRAMEWORKS), help="columns: zoo,keras,pytorch")
+    ap.add_argument("--family-models", default=FAMILY_MODELS, help="families rows (models zoo lacks are skipped)")
+    ap.add_argument("--frameworks", default=",".join(PEERS), help="columns: zoo,keras,pytorch (onnxruntime: families rows)")
     ap.add_argument("--keras-variants", default="keras3,tf_keras", help="Keras implementations tried for head/train")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--data", help="MNIST-format directory with >= 60,000 train and 10,000 test digits "
@@ -750,7 +862,7 @@ def main(argv=None):
     unknown = set(groups) - set(GROUPS)
     args.frameworks = [f for f in args.frameworks.split(",") if f]
     args.keras_variants = [k for k in args.keras_variants.split(",") if k]
-    if unknown or set(args.frameworks) - set(FRAMEWORKS) or set(args.keras_variants) - {"keras3", "tf_keras"}:
+    if unknown or set(args.frameworks) - set(PEERS) or set(args.keras_variants) - {"keras3", "tf_keras"}:
         ap.error("unknown row group, framework or Keras variant")
     if any(isinstance(v, (int, float)) and v <= 0 for v in cfg.values()) or args.threads <= 0:
         ap.error("sizes, counts, seconds and --threads must be positive")
@@ -794,6 +906,8 @@ def main(argv=None):
     if "train" in groups:
         results["train"] = [run_train(runner, args, cfg, zoo, args.python, data, m)
                             for m in args.train_models.split(",")]
+    if "families" in groups:
+        results["families"] = run_families(runner, args, cfg, zoo, args.python)
 
     targets = evaluate_targets(results, sgemm_peak)
     meta = {

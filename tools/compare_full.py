@@ -2,7 +2,8 @@
 """Full-size parity check of the Swift `zoo` CLI against Keras (run in CI).
 
 For each model (vgg16, resnet50, and on request vgg19, resnet101, resnet152,
-resnet50v2, resnet101v2, resnet152v2) and size (32: include_top=False, pooling
+resnet50v2, resnet101v2, resnet152v2, inceptionv3, xception) and size (32, or with
+`--sizes min` each model's minimum: include_top=False, pooling
 None; 224: include_top=True) it builds the keras.applications model in
 tf_keras with seeded random weights, computes Keras's output on a random
 caffe-range batch, writes the weights in several file formats and runs
@@ -29,6 +30,12 @@ warnings.filterwarnings("ignore")  # legacy-HDF5 save warnings are expected here
 FORMATS = ("legacy", "official", "fullmodel", "keras3", "keras")
 EXT = {"legacy": ".h5", "official": ".h5", "fullmodel": ".h5", "keras3": ".weights.h5", "keras": ".keras"}
 BATCH = {32: 4, 224: 2}
+# keras.applications' smallest input where it is above 32 (`--sizes min` takes each model's).
+MINIMUM_SIZE = {"inceptionv3": 75, "xception": 71}
+
+
+def sizes_for(model_name, sizes):
+    return [MINIMUM_SIZE.get(model_name, 32) if s == "min" else int(s) for s in sizes]
 
 
 def official_entries(model_name, model):
@@ -123,14 +130,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--zoo", default=zoo.binary(), help="default: $ZOO or the release build")
     ap.add_argument("--models", default="vgg16,resnet50")
-    ap.add_argument("--sizes", default="32,224", help="224 means include_top=True, others notop")
+    ap.add_argument("--sizes", default="32,224", help="224 means include_top=True, others notop; "
+                                                       "min: each model's minimum size")
     ap.add_argument("--formats", default=",".join(FORMATS))
     ap.add_argument("--keep", metavar="DIR", help="write files here and keep them")
     ap.add_argument("--dry-run", action="store_true", help="skip zoo; reload each file with Keras instead")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     model_names = args.models.split(",")
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = args.sizes.split(",")
+    if any(s != "min" and not s.isdigit() for s in sizes):
+        ap.error(f"--sizes: numbers or min, got {args.sizes}")
     formats = args.formats.split(",")
     bad = [m for m in model_names if m not in models.APPLICATIONS] + [f for f in formats if f not in FORMATS]
     if bad:
@@ -146,7 +156,7 @@ def main():
     passed = failed = 0
     try:
         for model_name in model_names:
-            for size in sizes:
+            for size in sizes_for(model_name, sizes):
                 case = Case(model_name, size, args.seed)
                 in_path = os.path.join(workdir, f"{model_name}_{size}_input.h5")
                 h5files.write_io(in_path, case.x, None)  # /input only: zoo must compute /output

@@ -59,4 +59,52 @@ final class FamilyCLITests: XCTestCase {
             XCTAssertEqual(r.stderr, "zoo: error: resnet50v2: input size must be at least 32x32, got 16x16 (see `zoo help`)\n")
         }
     }
+
+    /// keras.applications InceptionV3 and Xception (weights=None): count_params and the trainable
+    /// part without the top at the minimum size and with it at 299.
+    func testInceptionXceptionSummaryTotalsEqualKeras() throws {
+        let expected: [(String, String, String, String)] = [
+            ("inceptionv3", "75", "21,802,784", "21,768,352"), ("inceptionv3", "299", "23,851,784", "23,817,352"),
+            ("xception", "71", "20,861,480", "20,806,952"), ("xception", "299", "22,910,480", "22,855,952"),
+        ]
+        for (model, size, total, trainable) in expected {
+            let r = try zoo(["summary", model, "--size", size] + (size == "299" ? ["--include-top"] : []))
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("Total params: \(total) "), "\(model) \(size)")
+            XCTAssertTrue(r.stdout.contains("Trainable params: \(trainable) "), "\(model) \(size)")
+        }
+    }
+
+    /// DenseNet121 weights given to InceptionV3 and Xception: the load report, status 4, one line
+    /// naming the first layer that does not fit.
+    func testDenseNetWeightsAreRefusedByInceptionAndXception() throws {
+        let dir = NSTemporaryDirectory() + "/zoo-inception-xception-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/densenet121.h5"
+        try exportKerasModel(try densenet121(inputSize: (32, 32)), to: path)
+        for (model, size, first) in [("inceptionv3", "75", "layer conv2d: kernel expected (3, 3, 3, 32), found (7, 7, 3, 64)"),
+                                     ("xception", "71", "layer block1_conv1: kernel expected (3, 3, 3, 32), found (7, 7, 3, 64)")] {
+            let r = try zoo("load", model, "--size", size, "--weights", path)
+            XCTAssertEqual(r.status, 4, r.stderr)
+            XCTAssertTrue(r.stdout.contains("shape-mismatch"), r.stdout)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains("first: \(first)"), r.stderr)
+        }
+    }
+
+    func testInceptionXceptionSizeLimitsAreUsageErrors() throws {
+        for (model, size, message) in [("inceptionv3", "74", "inceptionv3: input size must be at least 75x75, got 74x74"),
+                                       ("xception", "70", "xception: input size must be at least 71x71, got 70x70")] {
+            for command in [["summary", model], ["forward", model], ["finetune", "--model", model, "--untrained"]] {
+                let r = try zoo(command + ["--size", size])
+                XCTAssertEqual(r.status, 64, r.stderr)
+                XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+                XCTAssertTrue(r.stderr.contains(message), r.stderr)
+            }
+        }
+        let top = try zoo("summary", "xception", "--size", "224", "--include-top")
+        XCTAssertEqual(top.status, 64, top.stderr)
+        XCTAssertTrue(top.stderr.contains("include_top needs a 299x299 input"), top.stderr)
+    }
 }

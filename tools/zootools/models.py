@@ -18,8 +18,13 @@ from zootools.preprocess import CAFFE_MEAN_BGR
 APPLICATIONS = {"vgg16": "VGG16", "resnet50": "ResNet50", "vgg19": "VGG19",
                 "resnet101": "ResNet101", "resnet152": "ResNet152",
                 "resnet50v2": "ResNet50V2", "resnet101v2": "ResNet101V2", "resnet152v2": "ResNet152V2"}
+APPLICATIONS.update({"inceptionv3": "InceptionV3", "xception": "Xception"})
+for _constructor in ("DenseNet121", "MobileNet", "MobileNetV2", "EfficientNetB0"):  # tools/benchmarks.py families rows
+    APPLICATIONS.setdefault(_constructor.lower(), _constructor)
 # Variable roles in the order Keras stores them inside one layer.
 ROLES = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
+# SeparableConv2D's (Xception); DepthwiseConv2D's is depthwise_kernel too.
+ROLES += ("depthwise_kernel", "pointwise_kernel")
 HEAD_LAYERS = ("head_dense", "head_dropout", "head_predictions")
 POOLING_LAYERS = {"avg": "GlobalAveragePooling2D", "max": "GlobalMaxPooling2D"}
 
@@ -51,6 +56,14 @@ def random_layer_values(layer, rng, kernel_init="glorot", kernel_scale=1.0):
             fan_in, fan_out = receptive * shape[-2], receptive * shape[-1]
             var = 2.0 / fan_in if kernel_init == "he" else 2.0 / (fan_in + fan_out)
             v = rng.normal(0.0, np.sqrt(var) * kernel_scale, shape)
+        elif role in ("depthwise_kernel", "pointwise_kernel"):
+            # Depthwise [KH, KW, C, M]: each output sums KH x KW taps of one channel; pointwise
+            # [1, 1, C, F] is a 1x1 kernel.
+            depthwise = role == "depthwise_kernel"
+            fan_in = shape[0] * shape[1] if depthwise else int(np.prod(shape[:-1]))
+            fan_out = shape[0] * shape[1] * shape[3] if depthwise else shape[-1]
+            var = 2.0 / fan_in if kernel_init == "he" else 2.0 / (fan_in + fan_out)
+            v = rng.normal(0.0, np.sqrt(var) * kernel_scale, shape)
         elif role in ("bias", "beta", "moving_mean"):
             v = rng.normal(0.0, 0.05 if role == "bias" else 0.1, shape)
         else:  # gamma, moving_variance
@@ -78,6 +91,8 @@ def kernel_scale(name):
     if name in ("block1_conv1", "conv1_conv"):
         return 1 / 75
     if name.endswith("_3_conv"):
+        return 0.25
+    if name.endswith("_sepconv3"):  # the last convolution of Xception's middle-flow residual branches
         return 0.25
     return 0.3 if name in ("predictions", "head_predictions") else 1.0
 

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""The ONNX Runtime side of tools/benchmarks.py: the Keras model converted to ONNX, on the CPU.
+
+  python tools/bench_onnx.py [forward] --models mobilenetv2,xception [--size 32] [--batch 64]
+        (--seconds 5 | --batches 3) [--warmup 2] [--threads 2] [--seed 0] [--keep DIR]
+
+Prints one JSON line per model on stdout (the same fields as tools/bench_keras.py forward, with
+"framework": "onnxruntime"); progress on stderr.
+
+The model is the one tools/bench_keras.py times: keras.applications (tf_keras) with weights=None,
+include_top=False, no pooling, on [size, size, 3], built after tf_keras.utils.set_random_seed(seed),
+and the same constant batch of uniform(-120, 140) inputs.
+tf2onnx.convert.from_keras turns it into ONNX (opset --opset; its graph takes NHWC input as the
+Keras model does, so the transposes tf2onnx needs around convolutions are part of the timed
+work, as the layout is part of the model being served). Before timing, ONNX Runtime's output on
+the timed batch is checked against Keras's (max |ort - keras| <= 1e-4 x max |keras|): a
+conversion that changed the model would not be a peer. ONNX Runtime runs with
+intra_op_num_threads = --threads, inter_op_num_threads = 1 (sequential execution: one operator
+at a time, each on --threads threads), all graph optimisations on.
+
+A model name is keras.applications' constructor in lower case (vgg19, resnet101, resnet50v2,
+densenet121, mobilenet, mobilenetv2, inceptionv3, xception, efficientnetb0, ...); a name tf_keras
+does not know, or a size below the model's minimum, is skipped with a note on stderr and a JSON
+line with "skipped" instead of a measurement.
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from zootools.timing import timed  # noqa: E402
+
+REL_TOL = 1e-4
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def constructors(tf_keras):
+    """keras.applications' model constructors by lower-case name: densenet121 -> DenseNet121."""
+    return {name.lower(): getattr(tf_keras.applications, name) for name in dir(tf_keras.applications)
+            if name[:1].isupper() and callable(getattr(tf_keras.applications, name))}
+
+
+def convert(model, size, opset, path):
+    import tf2onnx
+    spec = (tf.TensorSpec((None, size, size, 3), tf.float32, name="input"),)
+    tf2onnx.convert.from_keras(model, input_signature=spec, opset=opset, output_path=path)
+    return path
+
+
+def forward(args, name, build):
+    import onnxruntime as ort
+    import tf_keras
+    tf_keras.backend.clear_session()
+    tf_keras.utils.set_random_seed(args.seed)
+    try:
+        model = build(weights=None, include_top=False, input_shape=(args.size, args.size, 3))
+    except ValueError as e:  # below the family's minimum size
+        return {"model": name, "size": args.size, "batch": args.batch, "skipped": str(e).splitlines()[0]}
+    x = np.random.default_rng(0).uniform(-120, 140, (args.batch, args.size, args.size, 3)).astype(np.float32)
+    expected = np.asarray(model(x, training=False))
+    directory = args.keep or tempfile.mkdtemp(prefix="zoo_onnx_")
+    os.makedirs(directory, exist_ok=True)
+    path = convert(model, args.size, args.opset, os.path.join(directory, f"{name}_{args.size}.onnx"))
+    log(f"{name} @{args.size}: converted to {path} ({os.path.getsize(path) / 1e6:.1f} MB)")
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = args.threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    input_name = session.get_inputs()[0].name
+    run = lambda: session.run(None, {input_name: x})[0]  # noqa: E731
+
+    y = run()
+    peak = float(np.max(np.abs(expected)))
+    err = float(np.max(np.abs(y - expected)))
+    if y.shape != expected.shape or not err <= REL_TOL * peak:
+        raise SystemExit(f"{name} @{args.size}: ONNX Runtime output {y.shape} differs from Keras's {expected.shape}: "
+                         f"max |diff| {err:g} of max |keras| {peak:g}")
+    for _ in range(args.warmup):
+        run()
+    calls, elapsed = timed(run, args.seconds, args.batches)
+    if not args.keep:
+        os.remove(path)
+        os.rmdir(directory)
+    return {"model": name, "size": args.size, "batch": args.batch, "variant": "onnxruntime CPU, sequential",
+            "batches": calls, "seconds": elapsed, "images_per_second": calls * args.batch / elapsed,
+            "max_abs_diff_vs_keras": err, "max_abs_keras": peak}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    ap.add_argument("task", nargs="?", choices=("forward",), default="forward")
+    ap.add_argument("--models", default="vgg16,resnet50")
+    ap.add_argument("--size", type=int, default=32)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--seconds", type=float, default=5.0, help="minimum timed duration per model")
+    ap.add_argument("--batches", type=int, default=None, help="time exactly N batches instead")
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="ONNX Runtime intra-op threads (and TensorFlow's)")
+    ap.add_argument("--seed", type=int, default=0, help="tf_keras.utils.set_random_seed before building")
+    ap.add_argument("--opset", type=int, default=17)
+    ap.add_argument("--keep", metavar="DIR", help="write the .onnx files here and keep them")
+    args = ap.parse_args()
+    # TensorFlow only builds and converts here; its threads still follow --threads.
+    tf.get_logger().setLevel("ERROR")
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    import onnxruntime
+    import tf2onnx
+    import tf_keras
+    known = constructors(tf_keras)
+    common = {"framework": "onnxruntime", "task": args.task, "onnxruntime_version": onnxruntime.__version__,
+              "tf2onnx_version": tf2onnx.__version__, "tensorflow_version": tf.__version__, "opset": args.opset,
+              "intra_op_threads": args.threads, "inter_op_threads": 1}
+    for name in args.models.split(","):
+        if name not in known:
+            log(f"{name}: not a keras.applications model in tf_keras {tf_keras.__version__}: skipped")
+            result = {"model": name, "size": args.size, "batch": args.batch, "skipped": "unknown model"}
+        else:
+            result = forward(args, name, known[name])
+            if "skipped" in result:
+                log(f"{name} @{args.size}: skipped: {result['skipped']}")
+        print(json.dumps({**common, **result}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
