@@ -22,7 +22,7 @@ import tempfile
 import time
 import warnings
 
-from zootools import h5files, models, zoo
+from zootools import efficientnet, h5files, models, zoo
 from zootools.frameworks import clear_sessions, forward, keras, np, tf_keras
 from zootools.parity import REL_TOL, assert_close, max_abs
 
@@ -53,9 +53,13 @@ class Case:
 
     def __init__(self, model_name, size, seed):
         self.name, self.size, self.top = model_name, size, size == 224
-        self.m2 = models.seeded_application(tf_keras, model_name, size, seed, include_top=self.top)
+        if model_name in efficientnet.NAMES:
+            self.m2 = efficientnet.seeded_application(tf_keras, model_name, size, seed, include_top=self.top)
+        else:
+            self.m2 = models.seeded_application(tf_keras, model_name, size, seed, include_top=self.top)
         rng = np.random.default_rng(seed + 1)
-        self.x = rng.uniform(-120, 140, (BATCH.get(size, 2), size, size, 3)).astype(np.float32)
+        low = 0 if model_name in efficientnet.NAMES else -120  # EfficientNet takes pixels and scales them itself
+        self.x = rng.uniform(low, 140, (BATCH.get(size, 2), size, size, 3)).astype(np.float32)
         self.y = forward(self.m2, self.x)
         peak = float(np.max(np.abs(self.y)))
         if not 1e-3 <= peak <= 1e6:
@@ -66,8 +70,13 @@ class Case:
     def m3(self):
         """Keras 3 twin with the same weights (only built when needed)."""
         if self._m3 is None:
-            self._m3 = models.application(keras, self.name, self.size, include_top=self.top)
+            if self.name in efficientnet.NAMES:
+                self._m3 = efficientnet.application(keras, self.name, self.size, include_top=self.top)
+            else:
+                self._m3 = models.application(keras, self.name, self.size, include_top=self.top)
             models.copy_weights(self.m2, self._m3)
+            if self.name in efficientnet.NAMES:
+                efficientnet.finalize(self._m3)
             assert_close(forward(self._m3, self.x), self.y, REL_TOL * self.peak, "Keras 3 twin")
         return self._m3
 
@@ -142,7 +151,8 @@ def main():
     if any(s != "min" and not s.isdigit() for s in sizes):
         ap.error(f"--sizes: numbers or min, got {args.sizes}")
     formats = args.formats.split(",")
-    bad = [m for m in model_names if m not in models.APPLICATIONS] + [f for f in formats if f not in FORMATS]
+    bad = [m for m in model_names if m not in models.APPLICATIONS and m not in efficientnet.NAMES]
+    bad += [f for f in formats if f not in FORMATS]
     if bad:
         ap.error(f"unknown model/format: {bad}")
     if not args.dry_run and not os.access(args.zoo, os.X_OK):

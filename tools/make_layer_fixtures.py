@@ -54,6 +54,11 @@ CASES = {
     "normalization_adapted": (lambda: L.Normalization(axis=3), [(2, 3, 3, 4)], 2),
     # 83 channels: a register block of 64, one of 16 and 3 left, each path of the forward kernel.
     "depthwise_wide": (lambda: L.DepthwiseConv2D(3, padding="same"), [(2, 5, 6, 83)], 1),
+    # EfficientNet: the per-channel Rescaling of its ImageNet stem, and the squeeze-and-excitation
+    # convolutions' swish and sigmoid activations (their gradients need the pre-activation).
+    "rescaling_per_channel": (lambda: L.Rescaling(scale=[0.5, -2.0, 3.0], offset=[1.0, 0.0, -0.25]), [(2, 3, 2, 3)], 2),
+    "conv2d_se_swish": (lambda: L.Conv2D(3, 1, padding="same", activation="swish"), [(2, 1, 1, 5)], 2),
+    "conv2d_sigmoid": (lambda: L.Conv2D(4, 3, padding="same", activation="sigmoid"), [(2, 4, 4, 2)], 1),
 }
 
 

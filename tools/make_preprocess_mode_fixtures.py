@@ -18,7 +18,9 @@ from zootools.preprocess import digits_to_input
 
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "preprocess", "modes.h5")
 FAMILIES = {"caffe": keras.applications.vgg19, "tf": keras.applications.resnet_v2,
-            "torch": keras.applications.densenet}
+            "torch": keras.applications.densenet,
+            # EfficientNet scales inside the model: its preprocess_input is the identity.
+            "passthrough": keras.applications.efficientnet}
 
 
 def main():

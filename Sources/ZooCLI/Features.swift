@@ -53,6 +53,7 @@ struct Features: ParsableCommand {
     func validate() throws {
         try checkBackboneName(model)
         try checkBackboneSize(model, size: source.size)
+        try checkAlphaOption(model, source.alpha)
     }
 
     func run() throws {
@@ -94,6 +95,9 @@ struct FeatureSourceOptions: ParsableArguments {
     @Option(help: "Pooling after the backbone: avg, max or none (none keeps the flattened H x W x C map).")
     var pooling: Pooling = .avg
 
+    @Option(help: ArgumentHelp(alphaHelp))
+    var alpha: Double?
+
     @Option(help: "Use only the first N digits of each split.")
     var limit: Int?
 
@@ -111,7 +115,7 @@ struct FeatureSourceOptions: ParsableArguments {
     /// The backbone these flags describe; `seed` initialises it when --untrained.
     func backbone(model: String, seed: UInt64) -> Backbone {
         Backbone(model, weights: untrained ? .untrained(seed: seed) : weights.map(BackboneWeights.file) ?? .official,
-                 size: size, pooling: pooling)
+                 size: size, pooling: pooling, alpha: alpha)
     }
 
     func source(model: String, seed: UInt64) -> FeatureSource {

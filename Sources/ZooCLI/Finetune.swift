@@ -57,6 +57,7 @@ struct Finetune: ParsableCommand {
     func validate() throws {
         try checkBackboneName(model)
         try checkBackboneSize(model, size: source.size)
+        try checkAlphaOption(model, source.alpha)
         guard hidden >= 0, (0..<1).contains(dropout) else { throw ValidationError("--hidden must be >= 0 and --dropout in [0, 1)") }
     }
 

@@ -68,14 +68,19 @@ struct Inspect: ParsableCommand {
 func catalogueMatches(_ f: KerasWeightFile) -> [String] {
     let stored = f.weightedLayers.map { $0.weights.map(\.shape) }
     var out: [String] = []
-    for entry in catalogue {
+    // MobileNet V1/V2 at each of their alphas, named with it.
+    let variants = catalogue.flatMap { entry in
+        entry.alphas.isEmpty ? [(entry.name, entry)]
+            : entry.alphas.compactMap { a in (try? entry.resolved(alpha: a, size: entry.topInputSize)).map { ("\(entry.name) --alpha \(a)", $0) } }
+    }
+    for (label, entry) in variants {
         for top in [false, true] {
-            guard let m = try? entry.build((224, 224), top, .none) else { continue }
+            guard let m = try? entry.build((entry.topInputSize, entry.topInputSize), top, .none) else { continue }
             let keras3 = f.layout == .keras3 || f.layout == .kerasArchive
             let shapes = m.weightedLayers.map { $0.weights.map(\.shape) }
             // Keras 3 files list layers by class, not in model order, so compare as multisets there.
             let same = keras3 ? shapes.map { "\($0)" }.sorted() == stored.map { "\($0)" }.sorted() : shapes == stored
-            if same { out.append("\(entry.name) (include_top=\(top ? "True" : "False"))") }
+            if same { out.append("\(label) (include_top=\(top ? "True" : "False"))") }
         }
     }
     return out

@@ -15,15 +15,38 @@ struct ShapeOptions: ParsableArguments {
     @Flag(help: "Keep the ImageNet classifier (Flatten/fc1/fc2 for VGG16, avg_pool for ResNet50, then the 1000-way predictions).")
     var includeTop = false
 
+    @Option(help: ArgumentHelp(alphaHelp))
+    var alpha: Double?
+
     @Option(help: "What follows the convolutional base without the top: none, avg or max (Keras's `pooling`).")
     var pooling: Pooling = .none
 
-    /// --size and --include-top against a catalogue model's limits, as a usage error before any
-    /// work (the from-scratch models have a fixed input and ignore them).
+    /// --size, --include-top and --alpha against a catalogue model's limits, as a usage error
+    /// before any work (the from-scratch models have a fixed input and ignore the first two).
     func check(for model: String) throws {
         if catalogue.contains(where: { $0.name == model.lowercased() }) {
             try checkBackboneSize(model, size: size, includeTop: includeTop)
         }
+        try checkAlphaOption(model, alpha)
+    }
+}
+
+/// The --alpha help: the values each model that takes one allows, from the catalogue.
+let alphaHelp = "Keras's alpha, the width multiplier, where official weights exist: "
+    + catalogue.filter { !$0.alphas.isEmpty }.map { "\($0.alphas.map { "\($0)" }.joined(separator: ", ")) for \($0.name)" }
+        .joined(separator: "; ")
+    + " (default 1.0). Other models take none."
+
+/// A usage error (status 64) for an --alpha the model does not take or has no weights for.
+func checkAlphaOption(_ model: String, _ alpha: Double?) throws {
+    guard let alpha else { return }
+    guard let entry = catalogue.first(where: { $0.name == model.lowercased() }) else {
+        throw ValidationError("\(model) takes no --alpha; only \(catalogue.filter { !$0.alphas.isEmpty }.map(\.name).joined(separator: " and ")) do")
+    }
+    do {
+        _ = try entry.resolved(alpha: alpha, size: entry.topInputSize)
+    } catch let error as AlphaError {
+        throw ValidationError("\(error)")
     }
 }
 
@@ -40,7 +63,7 @@ struct ArchitectureOptions: ParsableArguments {
     }
     var includeTop: Bool { shape.includeTop }
 
-    func entry() throws -> CatalogueEntry { try catalogueEntry(model) }
+    func entry() throws -> CatalogueEntry { try catalogueEntry(model).resolved(alpha: shape.alpha, size: size) }
 
     func build() throws -> Model { try buildModel(model, shape) }
 
@@ -64,7 +87,8 @@ func buildModel(_ name: String, _ shape: ShapeOptions) throws -> Model {
     if let scratch = scratchCatalogue.first(where: { $0.name == name.lowercased() }) {
         return try scratch.build([28, 28, 1], 10)
     }
-    return try catalogueEntry(name).build((shape.size, shape.size), shape.includeTop, shape.pooling)
+    return try catalogueEntry(name).resolved(alpha: shape.alpha, size: shape.size)
+        .build((shape.size, shape.size), shape.includeTop, shape.pooling)
 }
 
 /// Where a model's weights come from.

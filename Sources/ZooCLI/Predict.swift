@@ -11,7 +11,7 @@ import ZooTraining
 /// A Keras full-model file (ours or Keras's own, of supported layers) and the digits it runs on.
 struct ModelFileOptions: ParsableArguments {
     @Option(help: "A Keras full model: legacy .h5 from model.save (e.g. from zoo finetune/train) or a .keras archive.")
-    var modelFile: String
+    var modelFile: String?
 
     @Option(help: "A MNIST directory or mnist.npz. Default: the built-in sample.")
     var data: String?
@@ -22,13 +22,19 @@ struct ModelFileOptions: ParsableArguments {
     @Option(help: "Use only the first N digits.")
     var limit: Int?
 
-    func load() throws -> Model { try Self.load(modelFile) }
+    /// Required everywhere but `predict --model MODEL --include-top`.
+    func requiredModelFile() throws -> String {
+        guard let modelFile else { throw ValidationError("give --model-file") }
+        return modelFile
+    }
+
+    func load() throws -> Model { try Self.load(try requiredModelFile()) }
 
     /// Builds the network from the file's own config and loads its weights.
     static func load(_ modelFile: String) throws -> Model { try loadKerasModel(modelFile, configuration: zooConfiguration) }
 
     func digits(for model: Model) throws -> Digits {
-        try loadDigits(for: model, file: modelFile, data: data, split: split, limit: limit)
+        try loadDigits(for: model, file: try requiredModelFile(), data: data, split: split, limit: limit)
     }
 }
 
@@ -37,12 +43,18 @@ struct Predict: ParsableCommand {
         abstract: "Run a Keras full-model file on MNIST digits and write the class probabilities and predictions.")
 
     @OptionGroup var file: ModelFileOptions
+    @OptionGroup var imagenet: ImageNetPredictOptions
 
     @Option(help: "HDF5 file to write: /probabilities [N, classes] and /predictions [N].")
     var output: String
 
+    func validate() throws {
+        guard (file.modelFile == nil) != (imagenet.model == nil) else { throw ValidationError("give either --model-file or --model") }
+    }
+
     func run() throws {
         try checkWritable(output)
+        if imagenet.requested { return try imagenet.run(data: file.data, split: file.split, limit: file.limit, output: output) }
         let model = try file.load()
         let digits = try file.digits(for: model)
         try writePredictions(try predict(model, on: digits), of: digits, to: output)
@@ -58,6 +70,8 @@ struct Evaluate: ParsableCommand {
 
     @Flag(help: "Print JSON.")
     var json = false
+
+    func validate() throws { _ = try file.requiredModelFile() }
 
     func run() throws {
         let model = try file.load()

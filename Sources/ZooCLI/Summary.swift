@@ -43,6 +43,18 @@ struct CatalogueCommand: ParsableCommand {
         let topInputSize: Int
         let weightsTop: WeightFile
         let weightsNoTop: WeightFile
+        /// MobileNet V1/V2 only: Keras's alphas, the rows with weight files, and every file by
+        /// (alpha, rows); weightsTop/weightsNoTop above are alpha 1.0's at 224.
+        var alphas: [Double]? = nil
+        var weightRows: [Int]? = nil
+        var alphaWeights: [AlphaWeights]? = nil
+    }
+
+    struct AlphaWeights: Encodable {
+        let alpha: Double
+        let rows: Int
+        let weightsTop: WeightFile
+        let weightsNoTop: WeightFile
     }
 
     func run() throws {
@@ -50,15 +62,21 @@ struct CatalogueCommand: ParsableCommand {
             Entry(name: $0.name, kerasName: $0.kerasName, preprocessing: $0.preprocessing,
                   minimumInputSize: $0.minimumInputSize, topInputSize: $0.topInputSize,
                   weightsTop: try zooConfiguration.weightFile($0, includeTop: true),
-                  weightsNoTop: try zooConfiguration.weightFile($0, includeTop: false))
+                  weightsNoTop: try zooConfiguration.weightFile($0, includeTop: false),
+                  alphas: $0.alphas.isEmpty ? nil : $0.alphas, weightRows: $0.weightRows.isEmpty ? nil : $0.weightRows,
+                  alphaWeights: $0.alphas.isEmpty ? nil
+                      : $0.alphaWeightFiles.map { AlphaWeights(alpha: $0.alpha, rows: $0.rows, weightsTop: $0.top, weightsNoTop: $0.noTop) })
         }
         if json { return try printJSON(entries) }
         let store = zooConfiguration.weightStore
         for e in entries {
             print("\(e.name) (keras.applications.\(e.kerasName)), preprocessing \(e.preprocessing.rawValue), input >= \(e.minimumInputSize)px, \(e.topInputSize)px with the top")
+            if let alphas = e.alphas, let rows = e.weightRows {
+                print("  --alpha \(alphas.map { "\($0)" }.joined(separator: ", ")) (default 1.0); weight files for \(rows.map(String.init).joined(separator: ", ")) px, other sizes take 224's; below: alpha 1.0 at 224 px (`--json` lists every file)")
+            }
             for w in [e.weightsNoTop, e.weightsTop] {
                 let size = w.bytes.map { "  \(grouped($0)) bytes" } ?? ""
-                print("  \(w.fileName)  \(w.hashAlgorithm ?? "hash") \(w.fileHash)\(size)  \(store.isCached(w) ? "cached" : "not cached")")
+                print("  \(w.fileName)  \(w.hashDescription)\(size)  \(store.isCached(w) ? "cached" : "not cached")")
                 print("    \(w.url)")
             }
         }

@@ -84,9 +84,14 @@ extension WeightStore {
         guard !name.isEmpty, !name.hasPrefix("."), !name.contains("/"), !name.contains("\0") else {
             throw WeightStoreError.badCatalogue(file: path, reason: "\(entry.name): \"\(name)\" is not a plain file name")
         }
-        guard file.hashAlgorithm != nil else {
-            throw WeightStoreError.badCatalogue(
-                file: path, reason: "\(entry.name): file hash \"\(file.fileHash)\" is neither an md5 (32 hex digits) nor a sha256 (64)")
+        if let hash = file.fileHash {
+            guard file.hashAlgorithm != nil else {
+                throw WeightStoreError.badCatalogue(
+                    file: path, reason: "\(entry.name): file hash \"\(hash)\" is neither an md5 (32 hex digits) nor a sha256 (64)")
+            }
+        } else if entry.weights(includeTop: includeTop).fileHash != nil {
+            // Only a file Keras publishes no hash for may come unverified.
+            throw WeightStoreError.badCatalogue(file: path, reason: "\(entry.name): \(name) has no file hash, where the official file has one")
         }
         guard let scheme = URL(string: file.url)?.scheme?.lowercased(), ["http", "https"].contains(scheme) else {
             throw WeightStoreError.badCatalogue(file: path, reason: "\(entry.name): \"\(file.url)\" is not an http(s) URL")

@@ -103,14 +103,27 @@ public final class Conv2D: Layer, KerasLayer {
     public override var keepsInput: Bool { true }
     public override var keepsOutput: Bool { activation == .relu }
 
-    public override var differentiable: Bool { activation == .relu || activation == .linear }
+    public override var differentiable: Bool { activation != .softmax }
 
     /// x [N,H,W,C], kernel [KH,KW,C,O], dy [N,OH,OW,O].
     public override func backward(_ dy: Tensor) -> [Tensor] {
+        let dy = activation == .relu || activation == .linear ? dy : preActivationGradient(dy)
         let g = conv2dBackward(cachedInput!, kernel: weights[0].value, dy: dy, strides: strides, padding: padding,
                                needInputGradient: needsInputGradient, reluOutput: activation == .relu ? cachedOutput! : nil)
         accumulate(weights[0], g.dKernel)
         if useBias { accumulate(weights[1], Tensor(shape: [filters], data: g.dBias)) }
         return g.dx.map { [$0] } ?? []
+    }
+
+    /// dL/d(pre-activation) for the activations whose gradient needs the pre-activation (swish) or
+    /// its image (sigmoid): the pre-activation is recomputed from the kept input rather than kept,
+    /// as only EfficientNet's squeeze-and-excitation 1x1 convolutions (on 1x1 maps) use them.
+    private func preActivationGradient(_ dy: Tensor) -> Tensor {
+        let version = weights.reduce(0) { $0 &* 31 &+ $1.version }
+        let z = plan!(cachedInput!, kernel: weights[0].value, kernelVersion: version,
+                      bias: useBias ? weights[1].value.data : nil, relu: false, residual: nil)
+        var y = z
+        applyActivation(activation, &y)
+        return activationBackward(activation, x: z, y: y, dy: dy)
     }
 }

@@ -10,6 +10,19 @@ public struct CatalogueEntry: Sendable {
     public let weightsTop: WeightFile
     public let weightsNoTop: WeightFile
     public let build: @Sendable (_ size: (Int, Int), _ includeTop: Bool, _ pooling: Pooling) throws -> Model
+    /// Keras's `alpha` values with official weights (MobileNet V1/V2); empty for models without
+    /// it. `resolved(alpha:size:)` gives the entry at one alpha; `build` and the weights above
+    /// are then alpha 1.0's at 224x224.
+    public var alphas: [Double] = []
+    /// The input rows keras.applications has weight files for; other sizes take 224's.
+    public var weightRows: [Int] = []
+    public var buildWithAlpha: (@Sendable (_ size: (Int, Int), _ includeTop: Bool, _ pooling: Pooling, _ alpha: Double) throws -> Model)? = nil
+    /// The official files (top, no top) for an alpha and rows, as keras.applications names them.
+    public var alphaWeights: (@Sendable (_ alpha: Double, _ rows: Int) -> (top: WeightFile, noTop: WeightFile))? = nil
+    /// The alpha of an entry from `resolved(alpha:size:)`; nil otherwise.
+    public internal(set) var alpha: Double? = nil
+    /// Why the weights do not match the input size (Keras's warning), for the entry resolved at it.
+    public internal(set) var weightsNotice: String? = nil
 
     public func weights(includeTop: Bool) -> WeightFile { includeTop ? weightsTop : weightsNoTop }
 }
@@ -162,7 +175,47 @@ public let catalogue: [CatalogueEntry] = [
             url: "https://storage.googleapis.com/tensorflow/keras-applications/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
             fileHash: "b0042744bf5b25fce3cb969f33bebb97", bytes: nil),
         build: { try xception(inputSize: $0, includeTop: $1, pooling: $2) }),
+
+    CatalogueEntry(
+        name: "mobilenet", kerasName: "MobileNet", preprocessing: .tf, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: mobilenetWeights(alpha: 1.0, rows: 224).top, weightsNoTop: mobilenetWeights(alpha: 1.0, rows: 224).noTop,
+        build: { try mobilenet(inputSize: $0, includeTop: $1, pooling: $2) },
+        alphas: [0.25, 0.5, 0.75, 1.0], weightRows: [128, 160, 192, 224],
+        buildWithAlpha: { try mobilenet(inputSize: $0, alpha: $3, includeTop: $1, pooling: $2) },
+        alphaWeights: { mobilenetWeights(alpha: $0, rows: $1) }),
+    CatalogueEntry(
+        name: "mobilenetv2", kerasName: "MobileNetV2", preprocessing: .tf, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: mobilenetv2Weights(alpha: 1.0, rows: 224).top, weightsNoTop: mobilenetv2Weights(alpha: 1.0, rows: 224).noTop,
+        build: { try mobilenetv2(inputSize: $0, includeTop: $1, pooling: $2) },
+        alphas: [0.35, 0.5, 0.75, 1.0, 1.3, 1.4], weightRows: [96, 128, 160, 192, 224],
+        buildWithAlpha: { try mobilenetv2(inputSize: $0, alpha: $3, includeTop: $1, pooling: $2) },
+        alphaWeights: { mobilenetv2Weights(alpha: $0, rows: $1) }),
+] + efficientNetEntries
+
+/// efficientnet.py's `WEIGHTS_HASHES` (top, no top): 32 hex digits, md5 by Keras's reading of their length.
+let efficientNetHashes: [(top: String, noTop: String)] = [
+    ("902e53a9f72be733fc0bcb005b3ebbac", "50bc09e76180e00e4465e1a485ddc09d"),
+    ("1d254153d4ab51201f1646940f018540", "74c4e6b3e1f6a1eea24c589628592432"),
+    ("b15cce36ff4dcbd00b6dd88e7857a6ad", "111f8e2ac8aa800a7a99e3239f7bfb39"),
+    ("ffd1fdc53d0ce67064dc6a9c7960ede0", "af6d107764bb5b1abb91932881670226"),
+    ("18c95ad55216b8f92d7e70b3a046e2fc", "ebc24e6d6c33eaebbd558eafbeedf1ba"),
+    ("ace28f2a6363774853a83a0b21b9421a", "38879255a25d3c92d5e44e04ae6cec6f"),
+    ("165f6e37dce68623721b423839de8be5", "9ecce42647a20130c1f39a5d4cb75743"),
+    ("8c03f828fec3ef71311cd463b6759d99", "cbcfe4450ddf6f3ad90b1b398090fe4a"),
 ]
+
+/// EfficientNetB0-B7: `<name>.h5` and `<name>_notop.h5` under efficientnet.py's BASE_WEIGHTS_PATH;
+/// the model scales its 0-255 input itself, and needs its default size with the top.
+let efficientNetEntries: [CatalogueEntry] = EfficientNetVariant.allCases.map { v in
+    let base = "https://storage.googleapis.com/keras-applications/"
+    return CatalogueEntry(
+        name: v.name, kerasName: "EfficientNetB\(v.rawValue)", preprocessing: .passthrough, minimumInputSize: 32,
+        topInputSize: v.coefficients.defaultSize,
+        weightsTop: WeightFile(fileName: "\(v.name).h5", url: base + "\(v.name).h5", fileHash: efficientNetHashes[v.rawValue].top),
+        weightsNoTop: WeightFile(fileName: "\(v.name)_notop.h5", url: base + "\(v.name)_notop.h5",
+                                 fileHash: efficientNetHashes[v.rawValue].noTop),
+        build: { try efficientnet(v, inputSize: $0, includeTop: $1, pooling: $2) })
+}
 
 public func catalogueEntry(_ name: String) throws -> CatalogueEntry {
     guard let entry = catalogue.first(where: { $0.name == name.lowercased() }) else {

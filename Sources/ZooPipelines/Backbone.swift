@@ -21,15 +21,21 @@ public struct Backbone: Sendable {
     /// Input height and width; MNIST's 28x28 digits are resized to it (at least 32).
     public var size: Int
     public var pooling: Pooling
+    /// Keras's width multiplier, for the catalogue models that take one (MobileNet V1/V2); nil
+    /// for their default 1.0, and for every other model.
+    public var alpha: Double?
 
-    public init(_ model: String, weights: BackboneWeights = .official, size: Int = 32, pooling: Pooling = .avg) {
+    public init(_ model: String, weights: BackboneWeights = .official, size: Int = 32, pooling: Pooling = .avg,
+                alpha: Double? = nil) {
         self.model = model
         self.weights = weights
         self.size = size
         self.pooling = pooling
+        self.alpha = alpha
     }
 
-    public func entry() throws -> CatalogueEntry { try catalogueEntry(model) }
+    /// The catalogue entry at this backbone's alpha and size (which pick MobileNet's weight file).
+    public func entry() throws -> CatalogueEntry { try catalogueEntry(model).resolved(alpha: alpha, size: size) }
 
     /// The architecture, with no weights set.
     public func build() throws -> Model { try entry().build((size, size), false, pooling) }

@@ -52,7 +52,7 @@ public struct FeatureSource: Sendable {
         let digits = try MNIST.load(data, split: split).prefix(limit)
         let weightsPath = try backbone.weightsPath(configuration: configuration, monitor: monitor)
         var key = FeatureKey(
-            model: entry.name, weights: try weightsPath.map { try MD5.hex(ofFile: $0) } ?? "keras-init:\(backbone.untrainedSeed)",
+            model: entry.variantName, weights: try weightsPath.map { try MD5.hex(ofFile: $0) } ?? "keras-init:\(backbone.untrainedSeed)",
             size: size, pooling: pooling.rawValue, preprocessing: entry.preprocessing.rawValue,
             data: try digits.files.map { try MD5.hex(ofFile: $0) }, split: split.rawValue, limit: limit)
         key.cut = unfrozen > 0 ? model.nodes.last!.layer.name : nil

@@ -65,9 +65,15 @@ public struct ZooConfiguration: Sendable {
             let size = official.bytes.map { " (\($0 / 1_000_000) MB)" } ?? ""
             monitor.notice("downloading \(official.fileName)\(size) into \(store.cacheDirectory)")
         }
+        if let notice = entry.weightsNotice { monitor.notice(notice) }
+        let cached = store.isCached(official)
         let bar = monitor.progress(official.fileName, Int64(official.bytes ?? 0), .bytes)
         defer { bar.finish() }
-        return try store.resolve(official) { done, total in bar.update(done, total: total) }
+        let path = try store.resolve(official) { done, total in bar.update(done, total: total) }
+        if !cached && official.fileHash == nil {
+            monitor.notice("\(official.fileName): keras.applications publishes no hash for this file, so it was not verified")
+        }
+        return path
     }
 
     /// Opens a Keras weight file from the user (weights, model files, `.keras` archives), after

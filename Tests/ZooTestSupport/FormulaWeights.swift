@@ -39,6 +39,10 @@ public enum FormulaWeights {
         case "gamma": return u.map { 1 + $0 * 0.25 }
         case "moving_mean": return u.map { $0 * 0.2 }
         case "moving_variance": return u.map { 1 + $0 * 0.5 }
+        // Normalization's statistics (tools/make_efficientnet_fixtures.py): about ImageNet's of pixels / 255.
+        case "mean": return u.map { 0.45 + $0 * 0.1 }
+        case "variance": return u.map { 0.06 + $0 * 0.02 }
+        case "count": return u.map { _ in 100 }
         default: preconditionFailure("no formula for \(path)")
         }
     }

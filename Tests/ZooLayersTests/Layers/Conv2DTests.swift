@@ -36,4 +36,13 @@ final class Conv2DTests: XCTestCase {
         assertConfigRefused("Conv2D", base.merging(["strides": [0, 1]]) { $1 }, "layer l: strides [0, 1] is out of range 1...1048576")
         assertConfigRefused("Conv2D", base.merging(["kernel_size": "3x3"]) { $1 }, "layer l: cannot read kernel_size = 3x3")
     }
+
+    /// EfficientNet's squeeze-and-excitation convolutions: swish and sigmoid activations, whose
+    /// gradients against tf.GradientTape need the recomputed pre-activation.
+    func testSwishAndSigmoidActivationsMatchKerasAndGradientTape() throws {
+        XCTAssertTrue(Conv2D("c", filters: 3, kernelSize: 1, activation: .swish).differentiable)
+        let swish = try assertMatchesKerasFixture(Conv2D("c", filters: 3, kernelSize: 1, padding: .same, activation: .swish), "conv2d_se_swish")
+        let sigmoid = try assertMatchesKerasFixture(Conv2D("c", filters: 4, kernelSize: 3, padding: .same, activation: .sigmoid), "conv2d_sigmoid")
+        print("Conv2D swish, sigmoid: max gradient error vs tf.GradientTape \(swish), \(sigmoid) of the largest magnitude")
+    }
 }

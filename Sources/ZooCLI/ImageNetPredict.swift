@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import ZooData
+import ZooKeras
+import ZooLayers
+import ZooModels
+import ZooPipelines
+import ZooTensor
+import ZooTraining
+
+/// `zoo predict --model MODEL --include-top`: a catalogue model with its ImageNet classifier on
+/// digits, preprocessed as the family's preprocess_input (resized to the model's input, gray
+/// replicated to RGB), printing each input's top-5 ImageNet classes as keras
+/// `decode_predictions` gives them.
+struct ImageNetPredictOptions: ParsableArguments {
+    @Option(help: "Instead of --model-file: a catalogue model with its ImageNet top (needs --include-top), e.g. mobilenetv2; its official weights, or --weights.")
+    var model: String?
+
+    @OptionGroup var shape: ShapeOptions
+
+    @Option(help: "With --model: a Keras weight file of the model with its top (default: the official ImageNet weights).")
+    var weights: String?
+
+    @Option(help: "With --model --include-top: how many classes to print per input (keras decode_predictions' top).")
+    var top: Int = 5
+
+    var requested: Bool { model != nil }
+
+    func validate() throws {
+        guard let model else {
+            if weights != nil || shape.includeTop || shape.alpha != nil {
+                throw ValidationError("--weights, --include-top and --alpha need --model MODEL")
+            }
+            return
+        }
+        try checkBackboneName(model)
+        guard shape.includeTop else { throw ValidationError("--model \(model) needs --include-top: predict prints the ImageNet classes of the top") }
+        guard top > 0 else { throw ValidationError("--top must be positive") }
+        try shape.check(for: model)
+    }
+
+    /// Runs the model on the digits, writes the probabilities and predictions to `output` and
+    /// prints the top classes of each digit.
+    func run(data: String?, split: Split, limit: Int?, output: String) throws {
+        let entry = try catalogueEntry(model!).resolved(alpha: shape.alpha, size: shape.size)
+        let net = try entry.build((shape.size, shape.size), true, .none)
+        net.replan(policy: zooConfiguration.convPolicy)
+        let path = try weights ?? withUntrainedHint { try officialWeights(entry, includeTop: true) }
+        try loadWeights(into: net, from: openKerasFile(path)).check()
+        let digits = try MNIST.load(data, split: split).prefix(limit)
+        let x = Preprocessor(inputHeight: digits.height, inputWidth: digits.width, size: shape.size, mode: entry.preprocessing)(
+            digits, 0..<digits.count)
+        let probabilities = Trainer.predict(try net.fusedForInference(), x: x, batchSize: 16)
+        try writePredictions(probabilities, of: digits, to: output)
+        print(try imageNetTopClasses(probabilities, labels: digits.labels.map(Int.init), top: top))
+        print("\(output): \(digits.count) predictions of \(entry.name) (\(path))")
+    }
+}
+
+/// Each input's top classes, one line per class: "digit N (label L)" then rank, wnid, name and
+/// probability, as keras decode_predictions lists (wnid, name, score).
+func imageNetTopClasses(_ probabilities: Tensor, labels: [Int], top: Int = 5) throws -> String {
+    try ImageNetClasses.decodePredictions(probabilities, top: top).enumerated().map { i, classes in
+        (["digit \(i) (label \(labels[i])):"] + classes.enumerated().map { rank, c in
+            "  \(rank + 1). \(c.wnid) \(c.name) " + String(format: "%.4f", c.score)
+        }).joined(separator: "\n")
+    }.joined(separator: "\n")
+}
