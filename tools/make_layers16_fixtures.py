@@ -194,6 +194,31 @@ def write_counts(out):
         f.write("\n")
 
 
+def write_nested(out):
+    """nested_stem.tfkeras.h5 and nested_stem.k3.h5: a ConvNeXt-like model whose stem is a
+    nested Sequential (as ConvNeXt's, and so the official ConvNeXt files), saved as legacy HDF5
+    by tf-keras (`save_weights`) and Keras 3 (`model.save`), with its input and output."""
+    import tf_keras
+
+    rng = np.random.default_rng(1616)
+    x = rng.uniform(0, 255, (2, 8, 8, 3)).astype(np.float32)
+    for K, suffix in ((tf_keras, "tfkeras"), (keras, "k3")):
+        inp = K.Input((8, 8, 3))
+        stem = K.Sequential([K.layers.Conv2D(4, 2, strides=2, name="m_stem_conv"),
+                             K.layers.LayerNormalization(epsilon=1e-6, name="m_stem_layernorm")], name="m_stem")
+        model = K.Model(inp, K.layers.Dense(5, name="d")(stem(inp)))
+        model.set_weights([rng.standard_normal(w.shape).astype(np.float32) for w in model.get_weights()])
+        path = os.path.join(out, f"nested_stem.{suffix}.h5")
+        if suffix == "tfkeras":
+            model.save_weights(path)
+        else:
+            model.save(path)
+        with h5py.File(path, "a") as f:
+            f.create_dataset("io_input", data=x)
+            f.create_dataset("io_output", data=np.asarray(model(x), np.float32))
+        print(f"{path}: {model.count_params()} parameters")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--layers-only", action="store_true")
@@ -204,6 +229,7 @@ def main():
         write_layers(os.path.join(fixtures, "layers"))
     if not args.layers_only:
         write_models(os.path.join(fixtures, "layers16"))
+        write_nested(os.path.join(fixtures, "layers16"))
 
 
 if __name__ == "__main__":
