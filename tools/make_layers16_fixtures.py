@@ -52,6 +52,8 @@ LAYER_CASES = {
     # Its random drops are no function of the input; what Keras and zoo share is the rest: at
     # inference, or in training at rate 0, the identity.
     "stochastic_depth": (lambda: StochasticDepth(0.0), [(2, 3, 3, 4)], 1),
+    # ConvNeXt's pointwise layers: Dense on every position of an NHWC map.
+    "dense_nhwc": (lambda: L.Dense(5), [(2, 3, 3, 4)], 1),
 }
 
 

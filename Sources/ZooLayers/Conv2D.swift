@@ -137,7 +137,19 @@ public final class Conv2D: Layer, KerasLayer {
     /// x [N,H,W,C], kernel [KH,KW,C/G,O], dy [N,OH,OW,O].
     public override func backward(_ dy: Tensor) -> [Tensor] {
         if groups > 1 {
-            let pre = activation == .relu ? reluBackward(y: cachedOutput!, dy: dy) : dy
+            let pre: Tensor
+            switch activation {
+            case .relu: pre = reluBackward(y: cachedOutput!, dy: dy)
+            case .linear: pre = dy
+            default:
+                // Other activations need the pre-activation: recomputed rather than kept.
+                let version = weights.reduce(0) { $0 &* 31 &+ $1.version }
+                let z = groupedPlan!(cachedInput!, kernel: weights[0].value, kernelVersion: version,
+                                     bias: useBias ? weights[1].value.data : nil)
+                var y = z
+                applyActivation(activation, &y)
+                pre = activationBackward(activation, x: z, y: y, dy: dy)
+            }
             let g = groupedConv2dBackward(cachedInput!, kernel: weights[0].value, dy: pre, strides: strides, padding: padding,
                                           groups: groups, needInputGradient: needsInputGradient)
             accumulate(weights[0], g.dKernel)
