@@ -2,8 +2,8 @@
 """Full-size parity check of the Swift `zoo` CLI against Keras (run in CI).
 
 For each model (vgg16, resnet50, and on request vgg19, resnet101, resnet152,
-resnet50v2, resnet101v2, resnet152v2, inceptionv3, xception) and size (32, or with
-`--sizes min` each model's minimum: include_top=False, pooling
+resnet50v2, resnet101v2, resnet152v2, inceptionv3, xception, mobilenetv3small, convnexttiny) and size
+(32, or with `--sizes min` each model's minimum: include_top=False, pooling
 None; 224: include_top=True) it builds the keras.applications model in
 tf_keras with seeded random weights, computes Keras's output on a random
 caffe-range batch, writes the weights in several file formats and runs

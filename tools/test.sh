@@ -28,6 +28,8 @@ echo "== full-size VGG16/ResNet50 against Keras (tools/compare_full.py)"
 "$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo --models inceptionv3,xception --sizes min --formats legacy
 echo "== EfficientNetB0 (ImageNet-weights architecture) at its minimum size against tf_keras"
 "$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo --models efficientnetb0 --sizes 32 --formats legacy
+# MobileNetV3 and ConvNeXt (their nested Sequentials in the legacy file) at the minimum size.
+"$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo --models mobilenetv3small,convnexttiny --sizes 32 --formats legacy
 
 echo "== MNIST features against TensorFlow (tools/compare_features.py; 64 px makes avg and max pooling differ)"
 "$venv/bin/python" tools/compare_features.py --zoo .build/release/zoo --cases vgg16:32,vgg16:48,resnet50:32,vgg16:64,resnet50:64

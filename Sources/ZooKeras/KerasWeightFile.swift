@@ -133,7 +133,30 @@ public final class KerasWeightFile {
                 return StoredWeight(name: weightName, dataset: ds.path, shape: ds.shape)
             }
             return StoredLayer(key: name, name: name, weights: weights)
+        }.flatMap(openNested)
+    }
+
+    /// A nested model (ConvNeXt's stem, a Sequential) is one group of a legacy file holding its
+    /// layers' weights, named `<layer>/<var>` (tf-keras) or `<model>/<layer>/<var>` (Keras 3):
+    /// opened into those layers, in order, as Keras's flat list of layers would have them. A
+    /// group whose names show one layer or none stays as it is.
+    private static func openNested(_ stored: StoredLayer) -> [StoredLayer] {
+        func inner(_ w: StoredWeight) -> Substring? {
+            var parts = w.name.split(separator: "/")
+            if parts.first.map(String.init) == stored.name { parts.removeFirst() }
+            return parts.count >= 2 ? parts[0] : nil
         }
+        let layers = stored.weights.map(inner)
+        guard layers.allSatisfy({ $0 != nil }), Set(layers.compactMap { $0 }).count > 1 else { return [stored] }
+        var out: [StoredLayer] = []
+        for (w, layer) in zip(stored.weights, layers.map { String($0!) }) {
+            if out.last?.name == layer {
+                out[out.count - 1] = StoredLayer(key: stored.key, name: layer, weights: out[out.count - 1].weights + [w])
+            } else {
+                out.append(StoredLayer(key: stored.key, name: layer, weights: [w]))
+            }
+        }
+        return out
     }
 
     /// Keras 3 stores each layer under `<class>[_N]` with its variables as datasets "0", "1", ...;

@@ -26,8 +26,8 @@ public final class ActivationLayer: Layer, KerasLayer {
         return y
     }
 
-    /// swish's and relu6's gradients read the input, the others' the output.
-    public override var keepsInput: Bool { [.relu6, .swish, .silu].contains(activation) }
+    /// swish's, relu6's, gelu's and the hard ones' gradients read the input, the others' the output.
+    public override var keepsInput: Bool { [.relu6, .swish, .silu, .gelu, .hardSigmoid, .hardSilu, .hardSwish].contains(activation) }
     public override var keepsOutput: Bool { [.relu, .sigmoid, .tanh].contains(activation) }
 
     public override var differentiable: Bool { activation != .softmax }

@@ -25,6 +25,9 @@ public let kerasLayerRegistry: [any KerasLayer.Type] = [
     Multiply.self,
     SeparableConv2D.self,
     Normalization.self,
+    LayerNormalization.self,
+    LayerScale.self,
+    StochasticDepth.self,
 ]
 
 private let registryByName = Dictionary(kerasLayerRegistry.map { ($0.kerasClassName, $0) }, uniquingKeysWith: { a, _ in a })

@@ -190,6 +190,83 @@ public let catalogue: [CatalogueEntry] = [
         alphas: [0.35, 0.5, 0.75, 1.0, 1.3, 1.4], weightRows: [96, 128, 160, 192, 224],
         buildWithAlpha: { try mobilenetv2(inputSize: $0, alpha: $3, includeTop: $1, pooling: $2) },
         alphaWeights: { mobilenetv2Weights(alpha: $0, rows: $1) }),
+    CatalogueEntry(
+        name: "mobilenetv3small", kerasName: "MobileNetV3Small", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "weights_mobilenet_v3_small_224_1.0_float.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v3/weights_mobilenet_v3_small_224_1.0_float.h5",
+            fileHash: "8768d4c2e7dee89b9d02b2d03d65d862", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v3/weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5",
+            fileHash: "d3e8ec802a04aa4fc771ee12a9a9b836", bytes: nil),
+        build: { try mobilenetv3small(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "mobilenetv3large", kerasName: "MobileNetV3Large", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "weights_mobilenet_v3_large_224_1.0_float.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v3/weights_mobilenet_v3_large_224_1.0_float.h5",
+            fileHash: "59e551e166be033d707958cf9e29a6a7", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "weights_mobilenet_v3_large_224_1.0_float_no_top_v2.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v3/weights_mobilenet_v3_large_224_1.0_float_no_top_v2.h5",
+            fileHash: "07fb09a5933dd0c8eaafa16978110389", bytes: nil),
+        build: { try mobilenetv3large(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "convnexttiny", kerasName: "ConvNeXtTiny", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "convnext_tiny.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/convnext/convnext_tiny.h5",
+            fileHash: "8ae6e78ce2933352b1ef4008e6dd2f17bc40771563877d156bc6426c7cf503ff", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "convnext_tiny_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/convnext/convnext_tiny_notop.h5",
+            fileHash: "d547c096cabd03329d7be5562c5e14798aa39ed24b474157cef5e85ab9e49ef1", bytes: nil),
+        build: { try convnexttiny(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "convnextsmall", kerasName: "ConvNeXtSmall", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "convnext_small.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/convnext/convnext_small.h5",
+            fileHash: "ce1277d8f1ee5a0ef0e171469089c18f5233860ceaf9b168049cb9263fd7483c", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "convnext_small_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/convnext/convnext_small_notop.h5",
+            fileHash: "6fc8009faa2f00c1c1dfce59feea9b0745eb260a7dd11bee65c8e20843da6eab", bytes: nil),
+        build: { try convnextsmall(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "convnextbase", kerasName: "ConvNeXtBase", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "convnext_base.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/convnext/convnext_base.h5",
+            fileHash: "52cbb006d3dadd03f6e095a8ca1aca47aecdd75acb4bc74bce1f5c695d0086e6", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "convnext_base_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/convnext/convnext_base_notop.h5",
+            fileHash: "40a20c5548a5e9202f69735ecc06c990e6b7c9d2de39f0361e27baeb24cb7c45", bytes: nil),
+        build: { try convnextbase(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "convnextlarge", kerasName: "ConvNeXtLarge", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "convnext_large.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/convnext/convnext_large.h5",
+            fileHash: "070c5ed9ed289581e477741d3b34beffa920db8cf590899d6d2c67fba2a198a6", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "convnext_large_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/convnext/convnext_large_notop.h5",
+            fileHash: "96f02b6f0753d4f543261bc9d09bed650f24dd6bc02ddde3066135b63d23a1cd", bytes: nil),
+        build: { try convnextlarge(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "convnextxlarge", kerasName: "ConvNeXtXLarge", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "convnext_xlarge.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/convnext/convnext_xlarge.h5",
+            fileHash: "c1f5ccab661354fc3a79a10fa99af82f0fbf10ec65cb894a3ae0815f17a889ee", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "convnext_xlarge_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/convnext/convnext_xlarge_notop.h5",
+            fileHash: "de3f8a54174130e0cecdc71583354753d557fcf1f4487331558e2a16ba0cfe05", bytes: nil),
+        build: { try convnextxlarge(inputSize: $0, includeTop: $1, pooling: $2) }),
 ] + efficientNetEntries
 
 /// efficientnet.py's `WEIGHTS_HASHES` (top, no top): 32 hex digits, md5 by Keras's reading of their length.

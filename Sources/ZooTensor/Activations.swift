@@ -64,7 +64,71 @@ public func activationBackward(_ activation: Activation, x: Tensor, y: Tensor, d
             let s = sigmoid(x.data[i])
             dx.data[i] *= s * (1 + x.data[i] * (1 - s))
         }
+    case .gelu: return geluBackward(x: x, dy: dy, approximate: false)
+    case .hardSigmoid:
+        // relu6's gradient: 1/6 strictly inside (-3, 3), as TensorFlow's.
+        for i in dx.data.indices { dx.data[i] *= (x.data[i] > -3 && x.data[i] < 3) ? 1 / 6 : 0 }
+    case .hardSilu, .hardSwish:
+        for i in dx.data.indices {
+            let v = x.data[i], inside: Float = (v > -3 && v < 3) ? 1 : 0
+            dx.data[i] *= min(max(v + 3, 0), 6) / 6 + v * inside / 6
+        }
     case .softmax: preconditionFailure("softmax has no elementwise gradient")
     }
     return dx
+}
+
+/// Keras's `gelu`: x * Phi(x), 0.5 x (1 + erf(x / sqrt 2)); with `approximate`, tanh's form
+/// 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). The `"gelu"` activation string is the
+/// exact one in Keras 3 and tf-keras; the approximate one is `keras.activations.gelu`'s option.
+public func geluInPlace(_ x: inout Tensor, approximate: Bool) {
+    x.data.withUnsafeMutableBufferPointer { p in
+        guard let base = p.baseAddress else { return }
+        parallelChunks(p.count, minChunk: 1 << 14) { r in
+            if approximate {
+                for i in r {
+                    let v = base[i]
+                    base[i] = 0.5 * v * (1 + tanh(geluTanhScale * (v + 0.044715 * v * v * v)))
+                }
+            } else {
+                for i in r { base[i] = 0.5 * base[i] * (1 + erf(base[i] * Float(0.5).squareRoot())) }
+            }
+        }
+    }
+}
+
+/// sqrt(2 / pi), as TensorFlow's approximate gelu.
+let geluTanhScale = Float((2 / Double.pi).squareRoot())
+
+/// dL/dx of `geluInPlace` from its input: Phi(x) + x phi(x) exactly, or the tanh form's derivative.
+public func geluBackward(x: Tensor, dy: Tensor, approximate: Bool) -> Tensor {
+    var dx = dy
+    let invSqrt2Pi = Float(1 / (2 * Double.pi).squareRoot())
+    for i in dx.data.indices {
+        let v = x.data[i]
+        let slope: Float
+        if approximate {
+            let inner = geluTanhScale * (v + 0.044715 * v * v * v)
+            let t = tanh(inner)
+            slope = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * geluTanhScale * (1 + 3 * 0.044715 * v * v)
+        } else {
+            slope = 0.5 * (1 + erf(v * Float(0.5).squareRoot())) + v * invSqrt2Pi * exp(-0.5 * v * v)
+        }
+        dx.data[i] *= slope
+    }
+    return dx
+}
+
+/// Keras 3's `hard_sigmoid`: relu6(x + 3) / 6 (tf-keras's was clip(0.2 x + 0.5, 0, 1); Keras 3
+/// files mean this one), in place.
+func hardSigmoidInPlace(_ x: inout Tensor) {
+    for i in x.data.indices { x.data[i] = min(max(x.data[i] + 3, 0), 6) / 6 }
+}
+
+/// Keras's `hard_silu` (`hard_swish`): x * relu6(x + 3) / 6, MobileNetV3's activation, in place.
+func hardSiluInPlace(_ x: inout Tensor) {
+    for i in x.data.indices {
+        let v = x.data[i]
+        x.data[i] = v * (min(max(v + 3, 0), 6) / 6)
+    }
 }

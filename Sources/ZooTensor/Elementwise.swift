@@ -4,6 +4,7 @@ import Foundation
 public enum Activation: String, Sendable, CaseIterable {
     case linear, relu, softmax, sigmoid, tanh
     case relu6, swish, silu
+    case gelu, hardSigmoid = "hard_sigmoid", hardSilu = "hard_silu", hardSwish = "hard_swish"
 }
 
 public func applyActivation(_ activation: Activation, _ x: inout Tensor) {
@@ -19,6 +20,9 @@ public func applyActivation(_ activation: Activation, _ x: inout Tensor) {
     case .tanh: for i in x.data.indices { x.data[i] = Foundation.tanh(x.data[i]) }
     case .relu6: reluInPlace(&x, maxValue: 6, negativeSlope: 0, threshold: 0)
     case .swish, .silu: swishInPlace(&x)
+    case .gelu: geluInPlace(&x, approximate: false)
+    case .hardSigmoid: hardSigmoidInPlace(&x)
+    case .hardSilu, .hardSwish: hardSiluInPlace(&x)
     }
 }
 

@@ -61,10 +61,10 @@ final class ModelErrorTests: XCTestCase {
         try same(dense, try same.input("features", shape: [32]))
         XCTAssertTrue(same.layers[1] === dense)
         XCTAssertEqual(dense.weights[0].value.data, [Float](repeating: 0.5, count: 64))
-        // Not flat: Dense wants a rank-1 input.
+        // Not flat: Dense applies to the last axis at every position, as Keras's (ConvNeXt's pointwise layers).
         let maps = Model(name: "maps")
-        assertThrows(try maps(Dense("d", units: 3), try maps.input("in", shape: [4, 4, 3])),
-                     "layer d: expected a flat (features) input; add Flatten or global pooling first, got input shape (None, 4, 4, 3)")
+        try maps(Dense("d", units: 5), try maps.input("in", shape: [4, 4, 3]))
+        XCTAssertEqual(maps.outputShape, [4, 4, 5])
     }
 
     func testUnknownInputAndDuplicateName() throws {

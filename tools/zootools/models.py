@@ -17,7 +17,8 @@ from zootools.preprocess import CAFFE_MEAN_BGR
 
 APPLICATIONS = {"vgg16": "VGG16", "resnet50": "ResNet50", "vgg19": "VGG19",
                 "resnet101": "ResNet101", "resnet152": "ResNet152",
-                "resnet50v2": "ResNet50V2", "resnet101v2": "ResNet101V2", "resnet152v2": "ResNet152V2"}
+                "resnet50v2": "ResNet50V2", "resnet101v2": "ResNet101V2", "resnet152v2": "ResNet152V2",
+                "mobilenetv3small": "MobileNetV3Small", "convnexttiny": "ConvNeXtTiny"}
 APPLICATIONS.update({"inceptionv3": "InceptionV3", "xception": "Xception"})
 for _constructor in ("DenseNet121", "MobileNet", "MobileNetV2", "EfficientNetB0"):  # tools/benchmarks.py families rows
     APPLICATIONS.setdefault(_constructor.lower(), _constructor)
@@ -51,9 +52,11 @@ def random_layer_values(layer, rng, kernel_init="glorot", kernel_scale=1.0):
     for w in layer.weights:
         shape = tuple(int(d) for d in w.shape)
         role = role_of(w)
-        if role == "kernel":
+        if role in ("kernel", "depthwise_kernel"):
             receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
-            fan_in, fan_out = receptive * shape[-2], receptive * shape[-1]
+            # A depthwise kernel's output channel sums the taps of one input channel.
+            fan_in = receptive * (1 if role == "depthwise_kernel" else shape[-2])
+            fan_out = receptive * shape[-1]
             var = 2.0 / fan_in if kernel_init == "he" else 2.0 / (fan_in + fan_out)
             v = rng.normal(0.0, np.sqrt(var) * kernel_scale, shape)
         elif role in ("depthwise_kernel", "pointwise_kernel"):

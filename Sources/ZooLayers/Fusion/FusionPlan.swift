@@ -31,7 +31,7 @@ struct FusionPlan {
         }
         /// Conv2D i and the BatchNormalization j that alone consumes it.
         func convBN(_ i: Int) -> (conv: Conv2D, bn: BatchNormalization, j: Int)? {
-            guard let conv = nodes[i].layer as? Conv2D, conv.activation == .linear, let j = sole(i),
+            guard let conv = nodes[i].layer as? Conv2D, conv.activation == .linear, conv.groups == 1, let j = sole(i),
                   let bn = nodes[j].layer as? BatchNormalization else { return nil }
             return (conv, bn, j)
         }

@@ -20,7 +20,7 @@ final class ActivationTests: XCTestCase {
     }
 
     func testUnknownActivationsAreRefused() {
-        assertConfigRefused("Activation", ["activation": "gelu"],
-                            "layer l has class Activation, which zoo does not support (activation gelu)")
+        assertConfigRefused("Activation", ["activation": "selu"],
+                            "layer l has class Activation, which zoo does not support (activation selu)")
     }
 }
