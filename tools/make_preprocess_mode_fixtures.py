@@ -4,7 +4,8 @@ same arrays, the reference for zoo's PreprocessingMode (caffe, tf, torch) and it
 
   /rgb          float32 [2, 5, 7, 3]    random RGB pixels in [0, 255]
   /MODE         float32 [2, 5, 7, 3]    keras.applications.FAMILY.preprocess_input(rgb) for
-                                        caffe (vgg19), tf (resnet_v2), torch (densenet)
+                                        caffe (vgg19), tf (resnet_v2), torch (densenet),
+                                        none (convnext: the model preprocesses inside)
   /digits       uint8   [2, 28, 28]     the first two built-in test digits
   /digits_MODE  float32 [2, 32, 32, 3]  preprocess_input(grayscale_to_rgb(tf.image.resize(digits, 32)))
 """
@@ -18,7 +19,7 @@ from zootools.preprocess import digits_to_input
 
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "preprocess", "modes.h5")
 FAMILIES = {"caffe": keras.applications.vgg19, "tf": keras.applications.resnet_v2,
-            "torch": keras.applications.densenet}
+            "torch": keras.applications.densenet, "none": keras.applications.convnext}
 
 
 def main():

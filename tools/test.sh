@@ -24,6 +24,9 @@ echo "== full-size VGG16/ResNet50 against Keras (tools/compare_full.py)"
 "$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo --sizes 48 --formats legacy
 # One check per family added since: VGG19 (VGG) and ResNet50V2 (ResNet v2) at the minimum size.
 "$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo --models vgg19,resnet50v2 --sizes 32 --formats legacy
+# Issue 16's families at their minimum sizes: InceptionResNetV2 (75), NASNetMobile and EfficientNetV2B0 (32).
+"$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo --models inceptionresnetv2 --sizes 75 --formats legacy
+"$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo --models nasnetmobile,efficientnetv2b0 --sizes 32 --formats legacy
 
 echo "== MNIST features against TensorFlow (tools/compare_features.py; 64 px makes avg and max pooling differ)"
 "$venv/bin/python" tools/compare_features.py --zoo .build/release/zoo --cases vgg16:32,vgg16:48,resnet50:32,vgg16:64,resnet50:64

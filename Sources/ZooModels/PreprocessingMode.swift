@@ -10,6 +10,9 @@ public enum PreprocessingMode: String, Sendable, Codable, CaseIterable {
     /// x / 255, minus the ImageNet mean [0.485, 0.456, 0.406], divided by the std
     /// [0.229, 0.224, 0.225], RGB (DenseNet).
     case torch
+    /// The identity: models that preprocess 0-255 pixels inside (MobileNetV3's Rescaling,
+    /// ConvNeXt's Normalization), whose `preprocess_input` passes them through.
+    case none
 
     /// ImageNet channel means in BGR order, subtracted in caffe mode.
     public static let caffeMeanBGR: [Float] = [103.939, 116.779, 123.68]
@@ -31,6 +34,8 @@ public enum PreprocessingMode: String, Sendable, Codable, CaseIterable {
         case .torch:
             let v = k == 0 ? rgb.0 : k == 1 ? rgb.1 : rgb.2
             return (v / 255 - PreprocessingMode.torchMeanRGB[k]) / PreprocessingMode.torchStdRGB[k]
+        case .none:
+            return k == 0 ? rgb.0 : k == 1 ? rgb.1 : rgb.2
         }
     }
 
@@ -58,6 +63,8 @@ public enum PreprocessingMode: String, Sendable, Codable, CaseIterable {
         case .torch:
             let std = PreprocessingMode.torchStdRGB
             return ([0, 1, 2], std.map { 1 / (255 * $0) }, zip(PreprocessingMode.torchMeanRGB, std).map { -$0 / $1 })
+        case .none:
+            return ([0, 1, 2], [1, 1, 1], [0, 0, 0])
         }
     }
 

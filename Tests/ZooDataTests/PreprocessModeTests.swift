@@ -15,7 +15,7 @@ final class PreprocessModeTests: XCTestCase {
         let images = try f.root.dataset("digits").readUInt8s()
         let d = Digits(images: images, labels: [0, 0], height: 28, width: 28, files: [])
         // resize.h5's tolerance, 1e-3 on the 0-255 scale, carried to each mode's scale.
-        let tolerance: [PreprocessingMode: Float] = [.caffe: 1e-3, .tf: 1e-3 / 127.5, .torch: 1e-3 / (255 * 0.224)]
+        let tolerance: [PreprocessingMode: Float] = [.caffe: 1e-3, .tf: 1e-3 / 127.5, .torch: 1e-3 / (255 * 0.224), .none: 1e-3]
         for mode in PreprocessingMode.allCases {
             let expected = try f.root.dataset("digits_\(mode.rawValue)")
             let x = Preprocessor(inputHeight: 28, inputWidth: 28, size: 32, mode: mode)(d, 0..<2)

@@ -18,8 +18,13 @@ from zootools.preprocess import CAFFE_MEAN_BGR
 APPLICATIONS = {"vgg16": "VGG16", "resnet50": "ResNet50", "vgg19": "VGG19",
                 "resnet101": "ResNet101", "resnet152": "ResNet152",
                 "resnet50v2": "ResNet50V2", "resnet101v2": "ResNet101V2", "resnet152v2": "ResNet152V2"}
+# Issue 16's families, one model each for the full-size checks.
+APPLICATIONS.update({"inceptionresnetv2": "InceptionResNetV2", "nasnetmobile": "NASNetMobile",
+                     "efficientnetv2b0": "EfficientNetV2B0"})
 # Variable roles in the order Keras stores them inside one layer.
 ROLES = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
+# DepthwiseConv2D's and SeparableConv2D's kernels (before their bias).
+DEPTHWISE_ROLES = ("depthwise_kernel", "pointwise_kernel")
 HEAD_LAYERS = ("head_dense", "head_dropout", "head_predictions")
 POOLING_LAYERS = {"avg": "GlobalAveragePooling2D", "max": "GlobalMaxPooling2D"}
 
@@ -29,7 +34,7 @@ POOLING_LAYERS = {"avg": "GlobalAveragePooling2D", "max": "GlobalMaxPooling2D"}
 def role_of(variable):
     """'block1_conv1/kernel:0' (tf_keras) or 'kernel' (Keras 3) -> 'kernel'."""
     role = variable.name.split("/")[-1].split(":")[0]
-    if role not in ROLES:
+    if role not in ROLES + DEPTHWISE_ROLES:
         raise ValueError(f"unexpected variable {variable.name}")
     return role
 
@@ -50,6 +55,11 @@ def random_layer_values(layer, rng, kernel_init="glorot", kernel_scale=1.0):
             receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
             fan_in, fan_out = receptive * shape[-2], receptive * shape[-1]
             var = 2.0 / fan_in if kernel_init == "he" else 2.0 / (fan_in + fan_out)
+            v = rng.normal(0.0, np.sqrt(var) * kernel_scale, shape)
+        elif role == "depthwise_kernel":  # [KH, KW, C, M]: each output sums KH x KW taps of one channel
+            v = rng.normal(0.0, np.sqrt(2.0 / (shape[0] * shape[1])) * kernel_scale, shape)
+        elif role == "pointwise_kernel":  # [1, 1, C*M, F], a 1x1 kernel
+            var = 2.0 / shape[-2] if kernel_init == "he" else 2.0 / (shape[-2] + shape[-1])
             v = rng.normal(0.0, np.sqrt(var) * kernel_scale, shape)
         elif role in ("bias", "beta", "moving_mean"):
             v = rng.normal(0.0, 0.05 if role == "bias" else 0.1, shape)
