@@ -89,6 +89,8 @@ def kernel_scale(name):
         return 1 / 75
     if name.endswith("_3_conv"):
         return 0.25
+    if name.endswith("_project_conv"):  # EfficientNetV2's residual branches, damped as ResNet's
+        return 0.25
     return 0.3 if name in ("predictions", "head_predictions") else 1.0
 
 
