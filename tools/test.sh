@@ -30,6 +30,9 @@ echo "== EfficientNetB0 (ImageNet-weights architecture) at its minimum size agai
 "$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo --models efficientnetb0 --sizes 32 --formats legacy
 # MobileNetV3 and ConvNeXt (their nested Sequentials in the legacy file) at the minimum size.
 "$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo --models mobilenetv3small,convnexttiny --sizes 32 --formats legacy
+# Issue 16's families at their minimum sizes: InceptionResNetV2 (75), NASNetMobile and EfficientNetV2B0 (32).
+"$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo --models inceptionresnetv2 --sizes 75 --formats legacy
+"$venv/bin/python" tools/compare_full.py --zoo .build/release/zoo --models nasnetmobile,efficientnetv2b0 --sizes 32 --formats legacy
 
 echo "== MNIST features against TensorFlow (tools/compare_features.py; 64 px makes avg and max pooling differ)"
 "$venv/bin/python" tools/compare_features.py --zoo .build/release/zoo --cases vgg16:32,vgg16:48,resnet50:32,vgg16:64,resnet50:64

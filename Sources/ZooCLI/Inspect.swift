@@ -75,7 +75,9 @@ func catalogueMatches(_ f: KerasWeightFile) -> [String] {
     }
     for (label, entry) in variants {
         for top in [false, true] {
-            guard let m = try? entry.build((entry.topInputSize, entry.topInputSize), top, .none) else { continue }
+            // With the top, the family's fixed size (InceptionResNetV2 299, NASNetLarge 331, ...).
+            let size = top ? entry.topInputSize : 224
+            guard let m = try? entry.build((size, size), top, .none) else { continue }
             let keras3 = f.layout == .keras3 || f.layout == .kerasArchive
             let shapes = m.weightedLayers.map { $0.weights.map(\.shape) }
             // Keras 3 files list layers by class, not in model order, so compare as multisets there.

@@ -267,6 +267,116 @@ public let catalogue: [CatalogueEntry] = [
             url: "https://storage.googleapis.com/tensorflow/keras-applications/convnext/convnext_xlarge_notop.h5",
             fileHash: "de3f8a54174130e0cecdc71583354753d557fcf1f4487331558e2a16ba0cfe05", bytes: nil),
         build: { try convnextxlarge(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "inceptionresnetv2", kerasName: "InceptionResNetV2", preprocessing: .tf, minimumInputSize: 75, topInputSize: 299,
+        weightsTop: WeightFile(
+            fileName: "inception_resnet_v2_weights_tf_dim_ordering_tf_kernels.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/inception_resnet_v2/inception_resnet_v2_weights_tf_dim_ordering_tf_kernels.h5",
+            fileHash: "e693bd0210a403b3192acc6073ad2e96", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "inception_resnet_v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/inception_resnet_v2/inception_resnet_v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            fileHash: "d19885ff4a710c122648d3b5c3b684e4", bytes: nil),
+        build: { try inceptionresnetv2(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "nasnetmobile", kerasName: "NASNetMobile", preprocessing: .tf, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "nasnet_mobile.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/nasnet/NASNet-mobile.h5",
+            fileHash: "020fb642bf7360b370c678b08e0adf61", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "nasnet_mobile_no_top.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/nasnet/NASNet-mobile-no-top.h5",
+            fileHash: "1ed92395b5b598bdda52abe5c0dbfd63", bytes: nil),
+        build: { try nasnetmobile(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "nasnetlarge", kerasName: "NASNetLarge", preprocessing: .tf, minimumInputSize: 32, topInputSize: 331,
+        weightsTop: WeightFile(
+            fileName: "nasnet_large.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/nasnet/NASNet-large.h5",
+            fileHash: "11577c9a518f0070763c2b964a382f17", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "nasnet_large_no_top.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/nasnet/NASNet-large-no-top.h5",
+            fileHash: "d81d89dc07e6e56530c4e77faddd61b5", bytes: nil),
+        build: { try nasnetlarge(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "efficientnetv2b0", kerasName: "EfficientNetV2B0", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 224,
+        weightsTop: WeightFile(
+            fileName: "efficientnetv2-b0.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/efficientnetv2-b0.h5",
+            fileHash: "21ecbf6da12460d5c40bb2f29ceb2188", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "efficientnetv2-b0_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/efficientnetv2-b0_notop.h5",
+            fileHash: "893217f2bb855e2983157299931e43ff", bytes: nil),
+        build: { try efficientnetv2b0(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "efficientnetv2b1", kerasName: "EfficientNetV2B1", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 240,
+        weightsTop: WeightFile(
+            fileName: "efficientnetv2-b1.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/efficientnetv2-b1.h5",
+            fileHash: "069f0534ff22adf035c89e2d9547a9dc", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "efficientnetv2-b1_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/efficientnetv2-b1_notop.h5",
+            fileHash: "0e80663031ca32d657f9caa404b6ec37", bytes: nil),
+        build: { try efficientnetv2b1(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "efficientnetv2b2", kerasName: "EfficientNetV2B2", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 260,
+        weightsTop: WeightFile(
+            fileName: "efficientnetv2-b2.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/efficientnetv2-b2.h5",
+            fileHash: "424e49f28180edbde1e94797771950a7", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "efficientnetv2-b2_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/efficientnetv2-b2_notop.h5",
+            fileHash: "1dfe2e7a5d45b6632553a8961ea609eb", bytes: nil),
+        build: { try efficientnetv2b2(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "efficientnetv2b3", kerasName: "EfficientNetV2B3", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 300,
+        weightsTop: WeightFile(
+            fileName: "efficientnetv2-b3.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/efficientnetv2-b3.h5",
+            fileHash: "1f1fc43bd98a6e4fd8fdfd551e02c7a0", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "efficientnetv2-b3_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/efficientnetv2-b3_notop.h5",
+            fileHash: "f6abf7b5849ac99a89b50dd3fd532856", bytes: nil),
+        build: { try efficientnetv2b3(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "efficientnetv2s", kerasName: "EfficientNetV2S", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 384,
+        weightsTop: WeightFile(
+            fileName: "efficientnetv2-s.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/efficientnetv2-s.h5",
+            fileHash: "e1d88a8495beba45748fedd0cecbe016", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "efficientnetv2-s_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/efficientnetv2-s_notop.h5",
+            fileHash: "af0682fb74e8c54910f2d4393339c070", bytes: nil),
+        build: { try efficientnetv2s(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "efficientnetv2m", kerasName: "EfficientNetV2M", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 480,
+        weightsTop: WeightFile(
+            fileName: "efficientnetv2-m.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/efficientnetv2-m.h5",
+            fileHash: "a3bf6aa3276309f4fc6a34aa114c95cd", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "efficientnetv2-m_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/efficientnetv2-m_notop.h5",
+            fileHash: "1b8dc055df72dde80d614482840fe342", bytes: nil),
+        build: { try efficientnetv2m(inputSize: $0, includeTop: $1, pooling: $2) }),
+    CatalogueEntry(
+        name: "efficientnetv2l", kerasName: "EfficientNetV2L", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 480,
+        weightsTop: WeightFile(
+            fileName: "efficientnetv2-l.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/efficientnetv2-l.h5",
+            fileHash: "27e6d408b53c7ebc868fefa357689935", bytes: nil),
+        weightsNoTop: WeightFile(
+            fileName: "efficientnetv2-l_notop.h5",
+            url: "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/efficientnetv2-l_notop.h5",
+            fileHash: "b0b66b5c863aef5b46e8608fe1711615", bytes: nil),
+        build: { try efficientnetv2l(inputSize: $0, includeTop: $1, pooling: $2) }),
 ] + efficientNetEntries
 
 /// efficientnet.py's `WEIGHTS_HASHES` (top, no top): 32 hex digits, md5 by Keras's reading of their length.

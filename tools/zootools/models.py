@@ -20,12 +20,15 @@ APPLICATIONS = {"vgg16": "VGG16", "resnet50": "ResNet50", "vgg19": "VGG19",
                 "resnet50v2": "ResNet50V2", "resnet101v2": "ResNet101V2", "resnet152v2": "ResNet152V2",
                 "mobilenetv3small": "MobileNetV3Small", "convnexttiny": "ConvNeXtTiny"}
 APPLICATIONS.update({"inceptionv3": "InceptionV3", "xception": "Xception"})
+# Issue 16's families, one model each for the full-size checks.
+APPLICATIONS.update({"inceptionresnetv2": "InceptionResNetV2", "nasnetmobile": "NASNetMobile",
+                     "efficientnetv2b0": "EfficientNetV2B0"})
 for _constructor in ("DenseNet121", "MobileNet", "MobileNetV2", "EfficientNetB0"):  # tools/benchmarks.py families rows
     APPLICATIONS.setdefault(_constructor.lower(), _constructor)
 # Variable roles in the order Keras stores them inside one layer.
 ROLES = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
-# SeparableConv2D's (Xception); DepthwiseConv2D's is depthwise_kernel too.
-ROLES += ("depthwise_kernel", "pointwise_kernel")
+# DepthwiseConv2D's and SeparableConv2D's kernels (before their bias).
+DEPTHWISE_ROLES = ("depthwise_kernel", "pointwise_kernel")
 HEAD_LAYERS = ("head_dense", "head_dropout", "head_predictions")
 POOLING_LAYERS = {"avg": "GlobalAveragePooling2D", "max": "GlobalMaxPooling2D"}
 
@@ -35,7 +38,7 @@ POOLING_LAYERS = {"avg": "GlobalAveragePooling2D", "max": "GlobalMaxPooling2D"}
 def role_of(variable):
     """'block1_conv1/kernel:0' (tf_keras) or 'kernel' (Keras 3) -> 'kernel'."""
     role = variable.name.split("/")[-1].split(":")[0]
-    if role not in ROLES:
+    if role not in ROLES + DEPTHWISE_ROLES:
         raise ValueError(f"unexpected variable {variable.name}")
     return role
 
@@ -59,13 +62,8 @@ def random_layer_values(layer, rng, kernel_init="glorot", kernel_scale=1.0):
             fan_out = receptive * shape[-1]
             var = 2.0 / fan_in if kernel_init == "he" else 2.0 / (fan_in + fan_out)
             v = rng.normal(0.0, np.sqrt(var) * kernel_scale, shape)
-        elif role in ("depthwise_kernel", "pointwise_kernel"):
-            # Depthwise [KH, KW, C, M]: each output sums KH x KW taps of one channel; pointwise
-            # [1, 1, C, F] is a 1x1 kernel.
-            depthwise = role == "depthwise_kernel"
-            fan_in = shape[0] * shape[1] if depthwise else int(np.prod(shape[:-1]))
-            fan_out = shape[0] * shape[1] * shape[3] if depthwise else shape[-1]
-            var = 2.0 / fan_in if kernel_init == "he" else 2.0 / (fan_in + fan_out)
+        elif role == "pointwise_kernel":  # [1, 1, C*M, F], a 1x1 kernel
+            var = 2.0 / shape[-2] if kernel_init == "he" else 2.0 / (shape[-2] + shape[-1])
             v = rng.normal(0.0, np.sqrt(var) * kernel_scale, shape)
         elif role in ("bias", "beta", "moving_mean"):
             v = rng.normal(0.0, 0.05 if role == "bias" else 0.1, shape)
@@ -95,7 +93,8 @@ def kernel_scale(name):
         return 1 / 75
     if name.endswith("_3_conv"):
         return 0.25
-    if name.endswith("_sepconv3"):  # the last convolution of Xception's middle-flow residual branches
+    # The last convolution of Xception's middle-flow residual branches, and EfficientNetV2's.
+    if name.endswith("_sepconv3") or name.endswith("_project_conv"):
         return 0.25
     return 0.3 if name in ("predictions", "head_predictions") else 1.0
 

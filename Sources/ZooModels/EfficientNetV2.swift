@@ -1,0 +1,214 @@
+import ZooLayers
+
+/// One stage of keras.applications EfficientNetV2 (`DEFAULT_BLOCKS_ARGS`): `fused` is
+/// conv_type 1 (FusedMBConv), else MBConv.
+struct EfficientNetV2Stage {
+    let kernelSize: Int, repeats: Int, inputFilters: Int, outputFilters: Int, expandRatio: Int
+    let seRatio: Double, strides: Int, fused: Bool
+
+    init(_ kernelSize: Int, _ repeats: Int, _ inputFilters: Int, _ outputFilters: Int, _ expandRatio: Int,
+         _ seRatio: Double, _ strides: Int, _ fused: Bool) {
+        (self.kernelSize, self.repeats, self.inputFilters, self.outputFilters) = (kernelSize, repeats, inputFilters, outputFilters)
+        (self.expandRatio, self.seRatio, self.strides, self.fused) = (expandRatio, seRatio, strides, fused)
+    }
+}
+
+/// B0-B3 share one table, scaled by their width and depth coefficients.
+let efficientNetV2BStages: [EfficientNetV2Stage] = [
+    .init(3, 1, 32, 16, 1, 0, 1, true), .init(3, 2, 16, 32, 4, 0, 2, true), .init(3, 2, 32, 48, 4, 0, 2, true),
+    .init(3, 3, 48, 96, 4, 0.25, 2, false), .init(3, 5, 96, 112, 6, 0.25, 1, false), .init(3, 8, 112, 192, 6, 0.25, 2, false),
+]
+let efficientNetV2SStages: [EfficientNetV2Stage] = [
+    .init(3, 2, 24, 24, 1, 0, 1, true), .init(3, 4, 24, 48, 4, 0, 2, true), .init(3, 4, 48, 64, 4, 0, 2, true),
+    .init(3, 6, 64, 128, 4, 0.25, 2, false), .init(3, 9, 128, 160, 6, 0.25, 1, false), .init(3, 15, 160, 256, 6, 0.25, 2, false),
+]
+let efficientNetV2MStages: [EfficientNetV2Stage] = [
+    .init(3, 3, 24, 24, 1, 0, 1, true), .init(3, 5, 24, 48, 4, 0, 2, true), .init(3, 5, 48, 80, 4, 0, 2, true),
+    .init(3, 7, 80, 160, 4, 0.25, 2, false), .init(3, 14, 160, 176, 6, 0.25, 1, false),
+    .init(3, 18, 176, 304, 6, 0.25, 2, false), .init(3, 5, 304, 512, 6, 0.25, 1, false),
+]
+let efficientNetV2LStages: [EfficientNetV2Stage] = [
+    .init(3, 4, 32, 32, 1, 0, 1, true), .init(3, 7, 32, 64, 4, 0, 2, true), .init(3, 7, 64, 96, 4, 0, 2, true),
+    .init(3, 10, 96, 192, 4, 0.25, 2, false), .init(3, 19, 192, 224, 6, 0.25, 1, false),
+    .init(3, 25, 224, 384, 6, 0.25, 2, false), .init(3, 7, 384, 640, 6, 0.25, 1, false),
+]
+
+/// keras.applications EfficientNetV2B0 (224x224).
+public func efficientnetv2b0(inputSize: (Int, Int) = (224, 224), includeTop: Bool = false, pooling: Pooling = .none,
+                             classes: Int = 1000, includePreprocessing: Bool = true, inputName: String = "input_1") throws -> Model {
+    try efficientnetv2(variant: "b0", width: 1.0, depth: 1.0, defaultSize: 224, stages: efficientNetV2BStages,
+                       inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
+                       includePreprocessing: includePreprocessing, inputName: inputName)
+}
+
+/// keras.applications EfficientNetV2B1 (240x240).
+public func efficientnetv2b1(inputSize: (Int, Int) = (240, 240), includeTop: Bool = false, pooling: Pooling = .none,
+                             classes: Int = 1000, includePreprocessing: Bool = true, inputName: String = "input_1") throws -> Model {
+    try efficientnetv2(variant: "b1", width: 1.0, depth: 1.1, defaultSize: 240, stages: efficientNetV2BStages,
+                       inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
+                       includePreprocessing: includePreprocessing, inputName: inputName)
+}
+
+/// keras.applications EfficientNetV2B2 (260x260).
+public func efficientnetv2b2(inputSize: (Int, Int) = (260, 260), includeTop: Bool = false, pooling: Pooling = .none,
+                             classes: Int = 1000, includePreprocessing: Bool = true, inputName: String = "input_1") throws -> Model {
+    try efficientnetv2(variant: "b2", width: 1.1, depth: 1.2, defaultSize: 260, stages: efficientNetV2BStages,
+                       inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
+                       includePreprocessing: includePreprocessing, inputName: inputName)
+}
+
+/// keras.applications EfficientNetV2B3 (300x300).
+public func efficientnetv2b3(inputSize: (Int, Int) = (300, 300), includeTop: Bool = false, pooling: Pooling = .none,
+                             classes: Int = 1000, includePreprocessing: Bool = true, inputName: String = "input_1") throws -> Model {
+    try efficientnetv2(variant: "b3", width: 1.2, depth: 1.4, defaultSize: 300, stages: efficientNetV2BStages,
+                       inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
+                       includePreprocessing: includePreprocessing, inputName: inputName)
+}
+
+/// keras.applications EfficientNetV2S (384x384).
+public func efficientnetv2s(inputSize: (Int, Int) = (384, 384), includeTop: Bool = false, pooling: Pooling = .none,
+                            classes: Int = 1000, includePreprocessing: Bool = true, inputName: String = "input_1") throws -> Model {
+    try efficientnetv2(variant: "s", width: 1.0, depth: 1.0, defaultSize: 384, stages: efficientNetV2SStages,
+                       inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
+                       includePreprocessing: includePreprocessing, inputName: inputName)
+}
+
+/// keras.applications EfficientNetV2M (480x480).
+public func efficientnetv2m(inputSize: (Int, Int) = (480, 480), includeTop: Bool = false, pooling: Pooling = .none,
+                            classes: Int = 1000, includePreprocessing: Bool = true, inputName: String = "input_1") throws -> Model {
+    try efficientnetv2(variant: "m", width: 1.0, depth: 1.0, defaultSize: 480, stages: efficientNetV2MStages,
+                       inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
+                       includePreprocessing: includePreprocessing, inputName: inputName)
+}
+
+/// keras.applications EfficientNetV2L (480x480).
+public func efficientnetv2l(inputSize: (Int, Int) = (480, 480), includeTop: Bool = false, pooling: Pooling = .none,
+                            classes: Int = 1000, includePreprocessing: Bool = true, inputName: String = "input_1") throws -> Model {
+    try efficientnetv2(variant: "l", width: 1.0, depth: 1.0, defaultSize: 480, stages: efficientNetV2LStages,
+                       inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
+                       includePreprocessing: includePreprocessing, inputName: inputName)
+}
+
+/// efficient_net_v2.py's `EfficientNetV2` (swish, BatchNorm epsilon 1e-3, drop-connect 0.2,
+/// top dropout 0.2). With `includePreprocessing` the model takes pixels in [0, 255]: B0-B3
+/// rescale by 1/255 and normalise with the ImageNet mean and variance (torch style), S, M and L
+/// rescale to [-1, 1] (x / 128 - 1); without it, inputs in [-1, 1].
+func efficientnetv2(variant: String, width: Double, depth: Double, defaultSize: Int, stages: [EfficientNetV2Stage],
+                    inputSize: (Int, Int), includeTop: Bool, pooling: Pooling, classes: Int,
+                    includePreprocessing: Bool, inputName: String) throws -> Model {
+    let name = "efficientnetv2-\(variant)"
+    try checkInput(model: "efficientnetv2\(variant)", size: inputSize, includeTop: includeTop, minimum: 32, topSize: defaultSize)
+    let m = Model(name: name)
+    var x = try m.input(inputName, shape: [inputSize.0, inputSize.1, 3])
+    if includePreprocessing {
+        if variant.hasPrefix("b") {
+            x = try m(Rescaling("rescaling", scale: 1.0 / 255), x)
+            x = try m(Normalization(name: "normalization", mean: [0.485, 0.456, 0.406],
+                                    variance: [Float(0.229 * 0.229), Float(0.224 * 0.224), Float(0.225 * 0.225)]), x)
+        } else {
+            x = try m(Rescaling("rescaling", scale: 1.0 / 128, offset: -1), x)
+        }
+    }
+    func roundFilters(_ filters: Int) -> Int {
+        max(8, Int(Double(filters) * width + 4) / 8 * 8)
+    }
+    x = try m(Conv2D("stem_conv", filters: roundFilters(stages[0].inputFilters), kernelSize: 3, strides: 2, padding: .same,
+                     useBias: false), x)
+    x = try m(BatchNormalization("stem_bn"), x)
+    x = try m(ActivationLayer("stem_activation", .swish), x)
+    let total = Double(stages.reduce(0) { $0 + $1.repeats })
+    var b = 0
+    for (i, stage) in stages.enumerated() {
+        var inputFilters = roundFilters(stage.inputFilters)
+        let outputFilters = roundFilters(stage.outputFilters)
+        var strides = stage.strides
+        let repeats = Int((depth * Double(stage.repeats)).rounded(.up))
+        for j in 0..<repeats {
+            if j > 0 {
+                strides = 1
+                inputFilters = outputFilters
+            }
+            let block = EfficientNetV2Block(
+                prefix: "block\(i + 1)\(Character(UnicodeScalar(UInt8(97 + j))))_", inputFilters: inputFilters,
+                outputFilters: outputFilters, expandRatio: stage.expandRatio, kernelSize: stage.kernelSize, strides: strides,
+                seRatio: stage.seRatio, dropRate: Float(0.2 * Double(b) / total))
+            x = try stage.fused ? block.fused(m, x) : block.mbconv(m, x)
+            b += 1
+        }
+    }
+    x = try m(Conv2D("top_conv", filters: roundFilters(1280), kernelSize: 1, padding: .same, useBias: false), x)
+    x = try m(BatchNormalization("top_bn"), x)
+    x = try m(ActivationLayer("top_activation", .swish), x)
+    if includeTop {
+        x = try m(GlobalAveragePooling2D(name: "avg_pool"), x)
+        x = try m(Dropout("top_dropout", rate: 0.2), x)
+        try m(Dense("predictions", units: classes, activation: .softmax), x)
+    } else {
+        try addPooling(m, pooling, after: x, avgName: "avg_pool", maxName: "max_pool")
+    }
+    return try inKerasOrder(m)
+}
+
+/// `MBConvBlock` and `FusedMBConvBlock` of one repeat. `dropRate` is Keras's misnamed
+/// `survival_probability` (drop_connect_rate x block / blocks): the rate of a Dropout that, in
+/// Keras, drops whole samples (noise_shape (None, 1, 1, 1)) before the residual add; none in the
+/// first block, whose rate is 0.
+struct EfficientNetV2Block {
+    let prefix: String
+    let inputFilters: Int, outputFilters: Int, expandRatio: Int, kernelSize: Int, strides: Int
+    let seRatio: Double, dropRate: Float
+
+    var filters: Int { inputFilters * expandRatio }
+
+    func mbconv(_ m: Model, _ input: String) throws -> String {
+        var x = input
+        if expandRatio != 1 {
+            x = try m(Conv2D("\(prefix)expand_conv", filters: filters, kernelSize: 1, padding: .same, useBias: false), x)
+            x = try m(BatchNormalization("\(prefix)expand_bn"), x)
+            x = try m(ActivationLayer("\(prefix)expand_activation", .swish), x)
+        }
+        x = try m(DepthwiseConv2D("\(prefix)dwconv2", kernelSize: kernelSize, strides: strides, padding: .same, useBias: false), x)
+        x = try m(BatchNormalization("\(prefix)bn"), x)
+        x = try m(ActivationLayer("\(prefix)activation", .swish), x)
+        x = try squeezeExcite(m, x)
+        x = try m(Conv2D("\(prefix)project_conv", filters: outputFilters, kernelSize: 1, padding: .same, useBias: false), x)
+        x = try m(BatchNormalization("\(prefix)project_bn"), x)
+        return try residual(m, x, input)
+    }
+
+    /// The expansion and depthwise convolutions fused into one k x k convolution (or, without
+    /// expansion, the projection takes the k x k kernel and the stride, and is activated).
+    func fused(_ m: Model, _ input: String) throws -> String {
+        var x = input
+        if expandRatio != 1 {
+            x = try m(Conv2D("\(prefix)expand_conv", filters: filters, kernelSize: kernelSize, strides: strides, padding: .same,
+                             useBias: false), x)
+            x = try m(BatchNormalization("\(prefix)expand_bn"), x)
+            x = try m(ActivationLayer("\(prefix)expand_activation", .swish), x)
+        }
+        x = try squeezeExcite(m, x)
+        let expanded = expandRatio != 1
+        x = try m(Conv2D("\(prefix)project_conv", filters: outputFilters, kernelSize: expanded ? 1 : kernelSize,
+                         strides: expanded ? 1 : strides, padding: .same, useBias: false), x)
+        x = try m(BatchNormalization("\(prefix)project_bn"), x)
+        if !expanded { x = try m(ActivationLayer("\(prefix)project_activation", .swish), x) }
+        return try residual(m, x, input)
+    }
+
+    private func squeezeExcite(_ m: Model, _ input: String) throws -> String {
+        guard seRatio > 0 && seRatio <= 1 else { return input }
+        let filtersSE = max(1, Int(Double(inputFilters) * seRatio))
+        var se = try m(GlobalAveragePooling2D(name: "\(prefix)se_squeeze"), input)
+        se = try m(Reshape(name: "\(prefix)se_reshape", targetShape: [1, 1, filters]), se)
+        se = try m(Conv2D("\(prefix)se_reduce", filters: filtersSE, kernelSize: 1, padding: .same, activation: .swish), se)
+        se = try m(Conv2D("\(prefix)se_expand", filters: filters, kernelSize: 1, padding: .same, activation: .sigmoid), se)
+        return try m(Multiply(name: "\(prefix)se_excite"), input, se)
+    }
+
+    private func residual(_ m: Model, _ x: String, _ input: String) throws -> String {
+        guard strides == 1 && inputFilters == outputFilters else { return x }
+        var y = x
+        if dropRate > 0 { y = try m(Dropout("\(prefix)drop", rate: dropRate), y) }
+        return try m(Add(name: "\(prefix)add"), y, input)
+    }
+}
