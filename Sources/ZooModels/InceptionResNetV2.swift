@@ -70,7 +70,7 @@ public func inceptionresnetv2(inputSize: (Int, Int) = (299, 299), includeTop: Bo
 /// inception_resnet_v2.py's `conv2d_bn` and `inception_resnet_block`, with the automatic names.
 struct InceptionResNetBuilder {
     let model: Model
-    var names = KerasAutoNames()
+    let names = KerasAutoNames()
 
     /// Conv2D (no bias) + BatchNormalization(scale=False) + ReLU; with a bias, the convolution
     /// alone. Unnamed calls take automatic names; named ones `name`, `name_bn`, `name_ac`.

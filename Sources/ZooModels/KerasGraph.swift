@@ -12,7 +12,7 @@ import ZooLayers
 /// so a builder must reproduce it, not only the names. tf_keras sorts the same way.
 final class KerasGraph {
     private var calls: [(layer: Layer, inputs: [String])] = []
-    private var counters: [String: Int] = [:]
+    private let names = KerasAutoNames()
     let input: String
     private let inputShape: [Int]
 
@@ -22,11 +22,7 @@ final class KerasGraph {
     }
 
     /// Keras's automatic name for the next unnamed layer whose snake_case class name is `base`.
-    func autoName(_ base: String) -> String {
-        let n = counters[base]
-        counters[base] = (n ?? -1) + 1
-        return n.map { "\(base)_\($0 + 1)" } ?? base
-    }
+    func autoName(_ base: String) -> String { names(base) }
 
     @discardableResult
     func callAsFunction(_ layer: Layer, _ inputs: String...) -> String { self(layer, inputs) }
@@ -41,40 +37,7 @@ final class KerasGraph {
     func model(name: String) throws -> Model {
         let m = Model(name: name)
         try m.input(input, shape: inputShape)
-        for i in kerasOrder() {
-            try m(calls[i].layer, calls[i].inputs)
-        }
-        return m
-    }
-
-    /// Indices into `calls` (the input excluded) in `map_graph`'s order.
-    private func kerasOrder() -> [Int] {
-        var byName: [String: Int] = [:]
-        for (i, call) in calls.enumerated() { byName[call.layer.name] = i }
-        // -1 stands for the input layer.
-        func parents(_ i: Int) -> [Int] { i < 0 ? [] : calls[i].inputs.map { byName[$0] ?? -1 } }
-
-        var discovery: [Int: Int] = [:]
-        var finished = Set<Int>()
-        var postorder: [Int] = []
-        func walk(_ i: Int) {
-            guard !finished.contains(i) else { return }
-            if discovery[i] == nil { discovery[i] = discovery.count }
-            for p in parents(i) { walk(p) }
-            finished.insert(i)
-            postorder.append(i)
-        }
-        guard let output = calls.indices.last else { return [] }
-        walk(output)
-
-        var depth: [Int: Int] = [:]
-        for i in postorder.reversed() {
-            let d = depth[i, default: 0]
-            depth[i] = d
-            for p in parents(i) { depth[p] = max(depth[p, default: 0], d + 1) }
-        }
-        return postorder.filter { $0 >= 0 }.sorted {
-            depth[$0]! != depth[$1]! ? depth[$0]! > depth[$1]! : discovery[$0]! < discovery[$1]!
-        }
+        for call in calls { try m(call.layer, call.inputs) }
+        return try inKerasOrder(m)
     }
 }

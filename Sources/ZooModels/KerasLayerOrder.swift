@@ -3,10 +3,10 @@ import ZooLayers
 /// The names Keras gives unnamed layers: the class name in snake case, then `_1`, `_2`, ... in
 /// the order the layers are created (a fresh session's `backend.get_uid`), which is the order a
 /// builder calls them in, not the order of `model.layers`.
-struct KerasAutoNames {
+final class KerasAutoNames {
     private var used: [String: Int] = [:]
 
-    mutating func callAsFunction(_ base: String) -> String {
+    func callAsFunction(_ base: String) -> String {
         let n = used[base, default: 0]
         used[base] = n + 1
         return n == 0 ? base : "\(base)_\(n)"

@@ -61,11 +61,11 @@ func mobilenetv3(
     let m = Model(name: kerasName)
     let names = KerasAutoNames()
     var x = try m.input(inputName, shape: [inputSize.0, inputSize.1, 3])
-    if includePreprocessing { x = try m(Rescaling(names.next("rescaling"), scale: 1 / 127.5, offset: -1), x) }
+    if includePreprocessing { x = try m(Rescaling(names("rescaling"), scale: 1 / 127.5, offset: -1), x) }
     /// The block's activation: hard_swish as `Activation("hard_swish")`, else `ReLU()`.
     func activate(_ x: String, hardSwish: Bool) throws -> String {
-        hardSwish && !minimalistic ? try m(ActivationLayer(names.next("activation"), .hardSwish), x)
-            : try m(ReLU(name: names.next("re_lu")), x)
+        hardSwish && !minimalistic ? try m(ActivationLayer(names("activation"), .hardSwish), x)
+            : try m(ReLU(name: names("re_lu")), x)
     }
     x = try m(Conv2D("conv", filters: 16, kernelSize: 3, strides: 2, padding: .same, useBias: false), x)
     x = try m(BatchNormalization("conv_bn", epsilon: 1e-3), x)
@@ -80,12 +80,12 @@ func mobilenetv3(
     x = try m(BatchNormalization("conv_1_bn", epsilon: 1e-3), x)
     x = try activate(x, hardSwish: true)
     if includeTop {
-        x = try m(GlobalAveragePooling2D(name: names.next("global_average_pooling2d"), keepdims: true), x)
+        x = try m(GlobalAveragePooling2D(name: names("global_average_pooling2d"), keepdims: true), x)
         x = try m(Conv2D("conv_2", filters: lastPointChannels, kernelSize: 1, padding: .same), x)
         x = try activate(x, hardSwish: true)
-        x = try m(Dropout(names.next("dropout"), rate: 0.2), x)
+        x = try m(Dropout(names("dropout"), rate: 0.2), x)
         x = try m(Conv2D("logits", filters: classes, kernelSize: 1, padding: .same), x)
-        x = try m(Flatten(name: names.next("flatten")), x)
+        x = try m(Flatten(name: names("flatten")), x)
         try m(ActivationLayer("predictions", .softmax), x)
     } else {
         try addPooling(m, pooling, after: x, avgName: "avg_pool", maxName: "max_pool")
@@ -130,7 +130,7 @@ func mobilenetv3Block(
         s = try m(Conv2D("\(prefix)squeeze_excite_conv_1", filters: expanded, kernelSize: 1, padding: .same), s)
         // Keras's hard_sigmoid here is `ReLU(6.0)(x + 3.0) * (1.0 / 6.0)`: two operations around a
         // ReLU layer. zoo computes all three as one hard_sigmoid, named as that ReLU layer.
-        s = try m(ActivationLayer(names.next("re_lu"), .hardSigmoid), s)
+        s = try m(ActivationLayer(names("re_lu"), .hardSigmoid), s)
         x = try m(Multiply(name: "\(prefix)squeeze_excite_mul"), x, s)
     }
     x = try m(Conv2D("\(prefix)project", filters: filters, kernelSize: 1, padding: .same, useBias: false), x)
@@ -139,16 +139,4 @@ func mobilenetv3Block(
         x = try m(Add(name: "\(prefix)add"), input, x)
     }
     return x
-}
-
-/// The names a fresh Keras session gives layers built without one: the class's snake_case
-/// name, then `_1`, `_2`, ... for later layers of the same class.
-final class KerasAutoNames {
-    private var counts: [String: Int] = [:]
-
-    func next(_ base: String) -> String {
-        let n = counts[base, default: 0]
-        counts[base] = n + 1
-        return n == 0 ? base : "\(base)_\(n)"
-    }
 }

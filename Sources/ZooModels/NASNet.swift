@@ -56,7 +56,7 @@ func nasnet(inputSize: (Int, Int), penultimateFilters: Int, blocks: Int, stemFil
 /// nasnet.py's cells and blocks. BatchNorm epsilon is 1e-3 throughout; convolutions have no bias.
 struct NASNetBuilder {
     let model: Model
-    var names = KerasAutoNames()
+    let names = KerasAutoNames()
 
     private func shape(_ x: String) -> [Int] { model.node(named: x)!.outputShape }
 
