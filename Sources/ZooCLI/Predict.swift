@@ -49,8 +49,9 @@ struct Predict: ParsableCommand {
     func run() throws {
         try checkWritable(output)
         let model = try file.load()
-        if !inputs.isEmpty {
-            let files = try imageFiles(inputs)
+        if !inputs.isEmpty || isImageFolder(file.data) {
+            let files = inputs.isEmpty
+                ? try file.images.settings.folder(file.data!, split: file.split).prefix(file.limit).files : try imageFiles(inputs)
             let (p, kept) = try predictImages(model, files: files, settings: file.images.settings, warn: warn)
             try writeImagePredictions(p, files: kept.map { files[$0] }, to: output)
             return print("\(output): \(kept.count) predictions")

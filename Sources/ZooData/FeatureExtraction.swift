@@ -64,6 +64,11 @@ public func extractImageFeatures(
     var result = ImageExtraction()
     var failed = Set<Int>()
     let chunk = max(batchSize, 1)
+    // Rows per forward pass, so that the largest activation of a pass stays near 64 MiB whatever
+    // the input size (VGG16 at 224 px has 12 MiB per image in its first block, and a few such
+    // maps are alive at once).
+    let largest = model.nodes.map { $0.outputShape.reduce(1, *) }.max() ?? 1
+    let rows = max(1, min(chunk, (16 << 20) / max(largest, 1)))
     for start in stride(from: 0, to: folder.files.count, by: chunk) {
         let range = start..<min(start + chunk, folder.files.count)
         var seen = Set<String>()
@@ -74,10 +79,14 @@ public func extractImageFeatures(
             for (file, reason) in batch.failures { warn("skipping \(file): \(reason)"); result.skipped.append((file, reason)) }
             failed.formUnion(missing.indices.filter { !batch.kept.contains($0) }.map { missing[$0] })
             if !batch.kept.isEmpty {
-                let y = try model.predict(mode.preprocessInput(batch.pixels))
+                let x = mode.preprocessInput(batch.pixels)
                 let d = store.dimension
-                for (row, k) in batch.kept.enumerated() {
-                    try store.store(hashes[missing[k]], y.data[(row * d)..<((row + 1) * d)])
+                for slice in stride(from: 0, to: batch.kept.count, by: rows) {
+                    let part = slice..<min(slice + rows, batch.kept.count)
+                    let y = try model.predict(x.rows(part))
+                    for (row, k) in part.enumerated() {
+                        try store.store(hashes[missing[batch.kept[k]]], y.data[(row * d)..<((row + 1) * d)])
+                    }
                 }
                 result.computed += batch.kept.count
             }
