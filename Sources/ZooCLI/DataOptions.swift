@@ -1,6 +1,8 @@
 import ArgumentParser
 import ZooData
 
+extension ColorMode: ExpressibleByArgument {}
+
 /// The flags for a folder of class subfolders given as --data (Keras's
 /// `image_dataset_from_directory` options and zoo's handling of bad files).
 struct DataOptions: ParsableArguments {

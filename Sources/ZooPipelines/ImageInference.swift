@@ -63,3 +63,27 @@ public func writeImagePredictions(_ probabilities: Tensor, files: [String], to p
         _ = try f.root.createDataset("files", shape: [names.count], uint8s: names)
     }
 }
+
+/// All images of `split` of an image folder decoded and resized to `height` x `width` in
+/// `colorMode` as one tensor [N, height, width, channels] of raw 0-255 pixels, with their labels
+/// and the class names: what training from scratch holds in memory, as Keras's fit does with
+/// arrays. Files that do not decode are skipped with `warn` (strict: thrown).
+public func loadImageSplit(
+    _ data: String, split: Split, limit: Int? = nil, settings: ImageDataSettings, height: Int, width: Int,
+    colorMode: ColorMode, warn: (String) -> Void = { _ in }
+) throws -> (x: Tensor, labels: [Int], classNames: [String]) {
+    let folder = try settings.folder(data, split: split).prefix(limit)
+    let loading = settings.loading(height: height, width: width, colorMode: colorMode)
+    var pixels: [Float] = [], labels: [Int] = [], skipped = 0
+    for start in stride(from: 0, to: folder.files.count, by: 256) {
+        let range = start..<min(start + 256, folder.files.count)
+        let batch = try loading.load(Array(folder.files[range]))
+        for (file, reason) in batch.failures { warn("skipping \(file): \(reason)") }
+        skipped += batch.failures.count
+        pixels += batch.pixels.data
+        labels += batch.kept.map { folder.labels[start + $0] }
+    }
+    if skipped > 0 { warn("\(split.rawValue): skipped \(skipped) of \(folder.files.count) files that could not be decoded") }
+    guard !labels.isEmpty else { throw DataError.malformed(file: data, reason: "none of the \(folder.files.count) images could be decoded") }
+    return (Tensor(shape: [labels.count, height, width, colorMode.channels], data: pixels), labels, folder.classNames)
+}
