@@ -21,6 +21,8 @@ let package = Package(
         .target(name: "ZooSupport"),
         .target(name: "ZooHDF5", dependencies: ["CHDF5", "ZooSupport"]),
         .target(name: "CKernels"),
+        // libjpeg-turbo and libpng (as TensorFlow decodes), stb_image for BMP and GIF (libstb-dev).
+        .target(name: "CImage", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("stb")]),
         .target(name: "ZooTensor", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "ZooLayers", dependencies: ["ZooTensor"]),
         .target(name: "ZooModels", dependencies: ["ZooLayers"]),
@@ -29,7 +31,7 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "ZooData", dependencies: [
-            "CGzip", "ZooTensor", "ZooLayers", "ZooModels", "ZooHDF5", "ZooSupport",
+            "CGzip", "CImage", "ZooTensor", "ZooLayers", "ZooModels", "ZooHDF5", "ZooSupport",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], resources: [.copy("Resources/mnist-sample")]),
         .target(name: "ZooTraining", dependencies: ["ZooLayers", "ZooHDF5"]),

@@ -60,3 +60,19 @@ if [ -z "$example_accuracy" ] || [ "$example_accuracy" != "$zoo_accuracy" ]; the
     echo "finetune-example reported test accuracy '$example_accuracy'; zoo evaluate on its model says '$zoo_accuracy'" >&2
     exit 1
 fi
+
+echo "== image folders (tools/compare_images.py: Fashion-MNIST as PNG and JPEG folders and colour images, same files and features as Keras's image_dataset_from_directory pipeline) and the image fuzz (pytest)"
+"$venv/bin/python" tools/compare_images.py --model vgg16 --size 32 --per-class 10
+"$venv/bin/python" -m pytest -q -p no:cacheprovider tools/test_fuzz_images.py
+"$venv/bin/python" -c "import sys; sys.path.insert(0, 'tools'); import make_image_fixtures as m; m.write_fashion_folders('$work/fashion', 20)"
+.build/release/zoo finetune --model vgg16 --untrained --data "$work/fashion" --size 32 --epochs 2 --output "$work/fashion.h5" > "$work/fashion.log"
+.build/release/zoo evaluate --model-file "$work/fashion.h5" --data "$work/fashion" > "$work/fashion-eval.log"
+coat=$(ls "$work/fashion/Coat" | head -n 1)
+.build/release/zoo predict --model-file "$work/fashion.h5" --output "$work/fashion-p.h5" "$work/fashion/Bag" "$work/fashion/Coat/$coat"
+# evaluate carves the same test split as finetune did, so it must see the same accuracy.
+finetune_accuracy=$(sed -n 's/^test accuracy: //p' "$work/fashion.log")
+evaluate_accuracy=$(sed -n 's/^accuracy: //p' "$work/fashion-eval.log")
+if [ -z "$finetune_accuracy" ] || [ "$finetune_accuracy" != "$evaluate_accuracy" ]; then
+    echo "finetune on an image folder reported test accuracy '$finetune_accuracy'; zoo evaluate on its test split says '$evaluate_accuracy'" >&2
+    exit 1
+fi

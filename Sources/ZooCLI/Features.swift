@@ -86,8 +86,10 @@ struct FeatureSourceOptions: ParsableArguments {
     @Flag(help: "Use a backbone with Keras's default initialisation (glorot_uniform, seeded) instead of pretrained weights.")
     var untrained = false
 
-    @Option(help: "A MNIST directory (train-*/t10k-* IDX files, gzipped or not) or a Keras mnist.npz. Default: the built-in 5,000-digit sample.")
+    @Option(help: "A MNIST directory (train-*/t10k-* IDX files, gzipped or not), a Keras mnist.npz, or a folder of class subfolders of JPEG/PNG/BMP/GIF images (as keras.utils.image_dataset_from_directory reads). Default: the built-in 5,000-digit sample.")
     var data: String?
+
+    @OptionGroup var images: DataOptions
 
     @Option(help: "Input size in pixels the 28x28 digits are resized to (at least 32).")
     var size: Int = 32
@@ -122,6 +124,7 @@ struct FeatureSourceOptions: ParsableArguments {
         var source = FeatureSource(backbone: backbone(model: model, seed: seed), data: data, limit: limit)
         source.cacheDirectory = cacheDir
         source.noCache = noCache
+        source.images = images.settings
         return source
     }
 }

@@ -22,6 +22,8 @@ struct ModelFileOptions: ParsableArguments {
     @Option(help: "Use only the first N digits.")
     var limit: Int?
 
+    @OptionGroup var images: DataOptions
+
     /// Required everywhere but `predict --model MODEL --include-top`.
     func requiredModelFile() throws -> String {
         guard let modelFile else { throw ValidationError("give --model-file") }
@@ -48,6 +50,9 @@ struct Predict: ParsableCommand {
     @Option(help: "HDF5 file to write: /probabilities [N, classes] and /predictions [N].")
     var output: String
 
+    @Argument(help: "Image files or folders of images (JPEG, PNG, BMP, GIF) to predict instead of --data.")
+    var inputs: [String] = []
+
     func validate() throws {
         guard (file.modelFile == nil) != (imagenet.model == nil) else { throw ValidationError("give either --model-file or --model") }
     }
@@ -56,6 +61,13 @@ struct Predict: ParsableCommand {
         try checkWritable(output)
         if imagenet.requested { return try imagenet.run(data: file.data, split: file.split, limit: file.limit, output: output) }
         let model = try file.load()
+        if !inputs.isEmpty || isImageFolder(file.data) {
+            let files = inputs.isEmpty
+                ? try file.images.settings.folder(file.data!, split: file.split).prefix(file.limit).files : try imageFiles(inputs)
+            let (p, kept) = try predictImages(model, files: files, settings: file.images.settings, warn: warn)
+            try writeImagePredictions(p, files: kept.map { files[$0] }, to: output)
+            return print("\(output): \(kept.count) predictions")
+        }
         let digits = try file.digits(for: model)
         try writePredictions(try predict(model, on: digits), of: digits, to: output)
         print("\(output): \(digits.count) predictions")
@@ -75,7 +87,9 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let model = try file.load()
-        let e = try evaluate(model, on: try file.digits(for: model))
+        let e = try file.data.map(isImageFolder) == true
+            ? evaluateImages(model, data: file.data!, split: file.split, limit: file.limit, settings: file.images.settings, warn: warn)
+            : evaluate(model, on: try file.digits(for: model))
         if json { return try printJSON(e) }
         print(String(format: "accuracy: %.4f\nloss: %.4f\ndigits: %d", e.accuracy, e.loss, e.count))
         print(e.table())

@@ -26,6 +26,14 @@ struct Train: ParsableCommand {
     @Option(help: "Use only the first N digits of each split.")
     var limit: Int?
 
+    @OptionGroup var images: DataOptions
+
+    @Option(help: "With --data an image folder: the height and width images are resized to (Keras's image_size).")
+    var imageSize: Int = 28
+
+    @Option(help: "With --data an image folder: grayscale, rgb or rgba (Keras's color_mode).")
+    var colorMode: ColorMode = .grayscale
+
     @OptionGroup var training: TrainingFlags
 
     @Option(help: "The trained model (Keras full-model HDF5), written atomically; the history CSV goes beside it.")
@@ -41,11 +49,17 @@ struct Train: ParsableCommand {
         let test: Evaluation
     }
 
-    func validate() throws { try checkModelName(model, among: scratchCatalogue.map(\.name)) }
+    func validate() throws {
+        try checkModelName(model, among: scratchCatalogue.map(\.name))
+        guard imageSize > 0 else { throw ValidationError("--image-size must be positive") }
+    }
 
     func run() throws {
         try checkWritable(output)
         var scratch = ScratchTraining(model, data: data, limit: limit)
+        scratch.images = images.settings
+        scratch.imageSize = imageSize
+        scratch.colorMode = colorMode
         scratch.training = training.settings
         let result = try scratch.run(configuration: zooConfiguration, monitor: cliMonitor(json: json))
         try finishTraining(result.model, history: result.history, test: result.test, output: output, json: json)

@@ -16,6 +16,9 @@ public struct FeatureKey: Codable, Sendable, Equatable {
     /// The layer the features were taken at, when not the backbone's output (fine-tuning with
     /// the top layers unfrozen caches the input of the unfrozen part).
     public var cut: String?
+    /// How image files were decoded and resized (nil for MNIST digits); `data` is then one
+    /// digest of every image's content hash and label.
+    public var images: String?
     public var format = 1               // bumped whenever the feature computation changes
 
     public init(model: String, weights: String, size: Int, pooling: String, preprocessing: String,

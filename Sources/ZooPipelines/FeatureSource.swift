@@ -19,6 +19,8 @@ public struct FeatureSource: Sendable {
     public var cacheDirectory: String?
     /// Neither read nor write the feature cache.
     public var noCache = false
+    /// Splitting and decoding when `data` is a folder of class subfolders.
+    public var images = ImageDataSettings()
 
     public init(backbone: Backbone, data: String? = nil, limit: Int? = nil) {
         self.backbone = backbone
@@ -49,6 +51,10 @@ public struct FeatureSource: Sendable {
         var model = try entry.build((size, size), false, pooling)
         let full = model
         if unfrozen > 0 { model = try model.split(belowTopWeighted: unfrozen).lower }
+        if let data, isImageFolder(data) {
+            return try extractImages(data, split: split, model: model, full: full, entry: entry, unfrozen: unfrozen, batchSize: batchSize,
+                                     output: output, configuration: configuration, monitor: monitor)
+        }
         let digits = try MNIST.load(data, split: split).prefix(limit)
         let weightsPath = try backbone.weightsPath(configuration: configuration, monitor: monitor)
         var key = FeatureKey(

@@ -71,13 +71,14 @@ public struct FineTuning: Sendable {
         let train = try split(.train), test = try split(.test)
         let featureSeconds = Date().timeIntervalSince(start)
 
-        let head = try classifierHead(features: train.features.shape[1], hidden: hidden, dropout: dropout)
+        let shape = try features.dataShape()
+        let head = try classifierHead(features: train.features.shape[1], hidden: hidden, dropout: dropout, classes: shape.classes)
         head.initializeKerasDefaults(seed: training.seed &+ 0x4EAD)
         let net = try backbone.load(configuration: configuration, monitor: monitor)
         for layer in net.layers { layer.trainable = false }  // frozen, as Keras users freeze it
         // The classifier shares the head's and the backbone's layers, so it holds what they learn.
         let full = try digitClassifier(name: "zoo_\(backbone.model)_classifier", backbone: net, head: head,
-                                       preprocessing: try backbone.entry().preprocessing)
+                                       digitShape: shape.inputShape, preprocessing: try backbone.entry().preprocessing)
         let trainer = try Trainer(model: head, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 64))
         let run = "finetune model=\(backbone.model) size=\(backbone.size) pooling=\(backbone.pooling.rawValue) hidden=\(hidden) dropout=\(dropout) \(training.runDescription)"
         var history = try training.fit(trainer, x: train.features, y: train.labels, run: run, graph: full.graph,

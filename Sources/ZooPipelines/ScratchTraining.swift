@@ -1,6 +1,7 @@
 import ZooData
 import ZooLayers
 import ZooModels
+import ZooTensor
 import ZooTraining
 
 /// One of the classic MNIST models (`mlp`, `cnn`) trained from scratch on raw digits and
@@ -13,6 +14,11 @@ public struct ScratchTraining: Sendable {
     /// Only the first `limit` digits of each split.
     public var limit: Int?
     public var training = FitSettings()
+    /// Splitting and decoding when `data` is a folder of class subfolders, and the images'
+    /// height and width (resized as Keras's image_size) and color mode there.
+    public var images = ImageDataSettings()
+    public var imageSize = 28
+    public var colorMode = ColorMode.grayscale
 
     public init(_ model: String, data: String? = nil, limit: Int? = nil) {
         self.model = model
@@ -29,16 +35,30 @@ public struct ScratchTraining: Sendable {
 
     public func run(configuration: ZooConfiguration, monitor: PipelineMonitor = .silent) throws -> Result {
         let spec = try scratchModel(model)
-        let train = try MNIST.load(data, split: .train).prefix(limit)
-        let test = try MNIST.load(data, split: .test).prefix(limit)
-        let net = try spec.build([train.height, train.width, 1], 10)
+        let (xTrain, yTrain, xTest, yTest, classes) = try arrays(monitor: monitor)
+        let net = try spec.build(Array(xTrain.shape.dropFirst()), classes)
         net.replan(policy: configuration.convPolicy)
         net.initializeKerasDefaults(seed: training.seed)
         let trainer = try Trainer(model: net, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 128))
         let run = "train model=\(spec.name) data=\(data ?? "builtin") limit=\(limit.map(String.init) ?? "all") \(training.runDescription)"
-        let history = try training.fit(trainer, x: train.tensor(0..<train.count), y: train.labels.map(Int.init), run: run,
-                                       configuration: configuration, monitor: monitor)
-        let evaluation = trainer.evaluate(x: test.tensor(0..<test.count), y: test.labels.map(Int.init))
+        let history = try training.fit(trainer, x: xTrain, y: yTrain, run: run, configuration: configuration, monitor: monitor)
+        let evaluation = trainer.evaluate(x: xTest, y: yTest)
         return Result(model: net, history: history, test: evaluation)
+    }
+
+    /// Both splits as raw-pixel tensors with labels, and the class count: MNIST digits, or an
+    /// image folder's images at `imageSize` in `colorMode`.
+    func arrays(monitor: PipelineMonitor) throws -> (Tensor, [Int], Tensor, [Int], Int) {
+        if let data, isImageFolder(data) {
+            func split(_ s: Split) throws -> (x: Tensor, labels: [Int], classNames: [String]) {
+                try loadImageSplit(data, split: s, limit: limit, settings: images, height: imageSize, width: imageSize,
+                                   colorMode: colorMode, warn: monitor.notice)
+            }
+            let (train, test) = (try split(.train), try split(.test))
+            return (train.x, train.labels, test.x, test.labels, train.classNames.count)
+        }
+        let train = try MNIST.load(data, split: .train).prefix(limit)
+        let test = try MNIST.load(data, split: .test).prefix(limit)
+        return (train.tensor(0..<train.count), train.labels.map(Int.init), test.tensor(0..<test.count), test.labels.map(Int.init), 10)
     }
 }
