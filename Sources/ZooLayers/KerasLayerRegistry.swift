@@ -25,6 +25,11 @@ public let kerasLayerRegistry: [any KerasLayer.Type] = [
     Multiply.self,
     SeparableConv2D.self,
     Normalization.self,
+    RandomFlip.self,
+    RandomRotation.self,
+    RandomZoom.self,
+    RandomTranslation.self,
+    RandomContrast.self,
 ]
 
 private let registryByName = Dictionary(kerasLayerRegistry.map { ($0.kerasClassName, $0) }, uniquingKeysWith: { a, _ in a })
