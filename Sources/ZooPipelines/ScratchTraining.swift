@@ -13,6 +13,8 @@ public struct ScratchTraining: Sendable {
     /// Only the first `limit` digits of each split.
     public var limit: Int?
     public var training = FitSettings()
+    /// Data augmentation in front of the model while it trains (left out of the result).
+    public var augmentation: Augmentation?
 
     public init(_ model: String, data: String? = nil, limit: Int? = nil) {
         self.model = model
@@ -25,6 +27,8 @@ public struct ScratchTraining: Sendable {
         public let model: Model
         public let history: [EpochRecord]
         public let test: Evaluation
+        /// The class names, index = label.
+        public let classNames: [String]
     }
 
     public func run(configuration: ZooConfiguration, monitor: PipelineMonitor = .silent) throws -> Result {
@@ -34,11 +38,14 @@ public struct ScratchTraining: Sendable {
         let net = try spec.build([train.height, train.width, 1], 10)
         net.replan(policy: configuration.convPolicy)
         net.initializeKerasDefaults(seed: training.seed)
-        let trainer = try Trainer(model: net, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 128))
-        let run = "train model=\(spec.name) data=\(data ?? "builtin") limit=\(limit.map(String.init) ?? "all") \(training.runDescription)"
+        let augmenting = augmentation.map { !$0.steps.isEmpty } ?? false
+        let trained = augmenting ? try augmentation!.trainingModel(net) : net
+        let trainer = try Trainer(model: trained, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 128))
+        var run = "train model=\(spec.name) data=\(data ?? "builtin") limit=\(limit.map(String.init) ?? "all") \(training.runDescription)"
+        if augmenting { run += " augment=\(augmentation!)" }
         let history = try training.fit(trainer, x: train.tensor(0..<train.count), y: train.labels.map(Int.init), run: run,
-                                       configuration: configuration, monitor: monitor)
+                                       graph: net.graph, configuration: configuration, monitor: monitor)
         let evaluation = trainer.evaluate(x: test.tensor(0..<test.count), y: test.labels.map(Int.init))
-        return Result(model: net, history: history, test: evaluation)
+        return Result(model: net, history: history, test: evaluation, classNames: try datasetClassNames(data))
     }
 }
