@@ -27,10 +27,8 @@ open class BaseImagePreprocessingLayer: Layer, RandomLayer {
         training ? augment(inputs[0]) : inputs[0]
     }
 
-    /// Augmentation sits below every trainable weight (Keras puts it first), so no gradient
-    /// passes through it; were one asked for, the transformation is treated as fixed input.
-    public override var differentiable: Bool { true }
-    public override func backward(_ dy: Tensor) -> [Tensor] { needsInputGradient ? [dy] : [] }
+    // No backward: augmentation sits below every trainable weight (Keras puts it first), where
+    // `Model.backward` never differentiates (weights to train below it would stop at its check).
 
     /// `keras.random.uniform(minval: low, maxval: high)`: one draw in [low, high).
     public func uniform(_ low: Float, _ high: Float) -> Float {

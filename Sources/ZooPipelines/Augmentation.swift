@@ -23,7 +23,7 @@ public struct Augmentation: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws {
         var steps: [Step] = []
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
             let (name, value) = (parts[0], parts.count > 1 ? parts[1] : nil)
             if name == "flip" {
                 guard let mode = RandomFlip.Mode(rawValue: value ?? RandomFlip.Mode.horizontalAndVertical.rawValue) else {
