@@ -8,7 +8,10 @@ zoo is given (`angles` in degrees, `zooms` [N, 2] as (height, width), `translati
 pixels as (dx, dy), `flips` [N], `factors` [N]); `affine/<fill>_<interp>/y` for every fill mode
 and interpolation with one projective transform per image (`affine/transforms` [N, 8]); and
 `ranges/<layer>` the (low, high) range each layer's random parameter is drawn from, read back from
-the layer built with the factor named in `ranges/<layer>.attrs["factor"]`.
+the layer built with the factor named in `ranges/<layer>.attrs["factor"]`. Also
+augmented_model.keras: a Keras 3 model with the five layers in front of a Dense softmax (as the
+transfer-learning guide builds one), and in augment.h5 `model/x` with Keras's inference output
+`model/y` (the augmentation is the identity there).
 
 Run: .venv/bin/python tools/make_augment_fixtures.py   (Keras 3 with the TensorFlow backend)
 """
@@ -104,6 +107,21 @@ def main():
             # What the layer draws: every sample of a large batch lies inside the range.
             samples = np.asarray(_draw(name, layer))
             assert samples.min() >= low - 1e-6 and samples.max() <= high + 1e-6, (name, samples.min(), samples.max())
+        inputs = keras.Input((6, 5, 1), name="digits")
+        x = L.RandomFlip("horizontal")(inputs)
+        x = L.RandomRotation(0.1)(x)
+        x = L.RandomZoom(0.1)(x)
+        x = L.RandomTranslation(0.1, 0.1)(x)
+        x = L.RandomContrast(0.1)(x)
+        x = L.Flatten()(x)
+        outputs = L.Dense(3, activation="softmax", name="predictions")(x)
+        model = keras.Model(inputs, outputs, name="augmented")
+        model.get_layer("predictions").set_weights(
+            [rng.normal(0, 0.02, (30, 3)).astype("float32"), rng.normal(0, 0.1, 3).astype("float32")])
+        model.save(os.path.join(os.path.dirname(args.output), "augmented_model.keras"))
+        x = rng.uniform(0, 255, size=(4, 6, 5, 1)).astype("float32")
+        f["model/x"] = x
+        f["model/y"] = np.asarray(model.predict(x, verbose=0))
     print(args.output)
 
 

@@ -92,6 +92,19 @@ final class AugmentedTrainingTests: XCTestCase {
         XCTAssertEqual(historyPath(output), dir + "/model.history.csv")
     }
 
+    /// A Keras 3 model built as the transfer-learning guide builds one (augmentation layers in
+    /// front) loads, and predicts as Keras does at inference, where the augmentation is the identity.
+    func testKerasModelWithAugmentationLayersLoadsAndPredictsAsKeras() throws {
+        let model = try loadKerasModel(fixturePath("augment/augmented_model.keras"), configuration: configuration)
+        XCTAssertEqual(model.layers.dropFirst().prefix(5).map(\.className),
+                       ["RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast"])
+        let x = try fixtureTensor("augment/augment.h5", dataset: "model/x")
+        let keras = try fixtureTensor("augment/augment.h5", dataset: "model/y")
+        let ours = try model.fusedForInference()(x)
+        XCTAssertEqual(ours.shape, keras.shape)
+        XCTAssertLessThanOrEqual(zip(ours.data, keras.data).map { abs($0 - $1) }.max()!, 1e-6)
+    }
+
     func testTablesAndTopClassesByName() {
         let e = Evaluation(loss: 0.5, predictions: [0, 1, 1, 2], labels: [0, 1, 2, 2], classes: 3)
         let named = NamedEvaluation(e, classNames: ["cat", "dog", "bird"])
