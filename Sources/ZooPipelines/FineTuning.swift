@@ -120,7 +120,8 @@ public struct FineTuning: Sendable {
     }
 
     /// Both stages on raw digits through the augmentation layers and the whole classifier: the
-    /// frozen layers only run forward, the trainer updates the head (and the unfrozen layers).
+    /// frozen layers run forward in inference mode, the trainer updates the head (and the
+    /// unfrozen layers).
     func runAugmented(_ augmentation: Augmentation, configuration: ZooConfiguration, monitor: PipelineMonitor) throws -> Result {
         let backbone = features.backbone
         let train = try MNIST.load(features.data, split: .train).prefix(features.limit)
@@ -131,7 +132,9 @@ public struct FineTuning: Sendable {
         head.initializeKerasDefaults(seed: training.seed &+ 0x4EAD)
         let full = try digitClassifier(name: "zoo_\(backbone.model)_classifier", backbone: net, head: head,
                                        digitShape: [train.height, train.width, 1], preprocessing: try backbone.entry().preprocessing)
-        let trained = try augmentation.trainingModel(full)
+        // Only the head trains in the first stage; everything below it runs as one frozen block.
+        let headLayers = head.weightedLayers.count
+        let trained = try augmentation.trainingModel(full, trainingTopWeighted: headLayers)
         let (x, y) = (train.tensor(0..<train.count), train.labels.map(Int.init))
         let run = "finetune model=\(backbone.model) size=\(backbone.size) pooling=\(backbone.pooling.rawValue) hidden=\(hidden) dropout=\(dropout) augment=\(augmentation) \(training.runDescription)"
         monitor.report("augmenting (\(augmentation)): the backbone runs on every epoch's \(train.count) augmented digits")
@@ -147,7 +150,8 @@ public struct FineTuning: Sendable {
             optimizer.learningRate = backboneLearningRate
             let unfrozenNames = upper.weightedLayers.map(\.name).joined(separator: ", ")
             monitor.report("unfreezing \(upper.weightedLayers.count) layers (\(unfrozenNames)) at learning rate \(backboneLearningRate)")
-            let second = try Trainer(model: trained, optimizer: optimizer, options: fit.options(defaultBatchSize: 64))
+            let unfrozen = try augmentation.trainingModel(full, trainingTopWeighted: headLayers + unfreeze)
+            let second = try Trainer(model: unfrozen, optimizer: optimizer, options: fit.options(defaultBatchSize: 64))
             let offset = history.count
             history += try fit.fit(second, x: x, y: y, run: run + " unfreeze=\(unfreeze) backbone_lr=\(backboneLearningRate)",
                                    graph: full.graph, initialEpoch: offset, configuration: configuration, monitor: monitor)
