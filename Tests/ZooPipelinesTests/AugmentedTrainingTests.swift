@@ -60,6 +60,24 @@ final class AugmentedTrainingTests: XCTestCase {
         XCTAssertEqual(a.classNames, (0..<10).map(String.init))
     }
 
+    /// The augmentation layers' random streams are checkpointed: one epoch, then a resumed second,
+    /// gives the uninterrupted run's history and weights.
+    func testResumedAugmentedTrainingMatchesTheUninterruptedRun() throws {
+        func run(epochs: Int, checkpoint: String?, resume: Bool) throws -> ScratchTraining.Result {
+            var scratch = ScratchTraining("mlp", limit: 200)
+            scratch.training.epochs = epochs
+            scratch.training.checkpointDirectory = checkpoint
+            scratch.training.resume = resume
+            scratch.augmentation = try Augmentation(parsing: "flip,rotation=0.2,zoom=0.1,translation=0.1,contrast=0.2")
+            return try scratch.run(configuration: configuration)
+        }
+        let whole = try run(epochs: 3, checkpoint: nil, resume: false)
+        _ = try run(epochs: 1, checkpoint: dir + "/ckpt", resume: false)
+        let resumed = try run(epochs: 3, checkpoint: dir + "/ckpt", resume: true)
+        XCTAssertEqual(resumed.history.map(\.loss), whole.history.map(\.loss))
+        XCTAssertEqual(resumed.model.weightedLayers.map { $0.weights[0].value.data }, whole.model.weightedLayers.map { $0.weights[0].value.data })
+    }
+
     /// With augmentation the backbone runs on augmented digits every epoch, so nothing is cached;
     /// both stages train, and the exported classifier evaluates as the run reported.
     func testFineTuningWithAugmentationRunsTheBackboneAndSkipsTheCache() throws {
