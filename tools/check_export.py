@@ -26,12 +26,19 @@ row; a differing argmax is only tolerated where both sides' top-2 gap is
 counted in the "ties" column). Backbone, size, pooling and head are read from
 the file's config unless given.
 
+A Keras 3 archive (FILE.keras, from `zoo finetune --output FILE.keras`) is checked the same way
+where Keras 3 applies: its layout (zip entries metadata.json, config.json, model.weights.h5 as
+saving_lib writes them; the layers above, with caffe_preprocess's weights read from
+model.weights.h5; class_names in metadata.json, when present, one per class) and (a) with
+keras.saving.load_model only (tf_keras and by-name loading do not read .keras archives).
+
 --self-test builds such files in tf_keras (vgg16 and resnet50 at size 32,
 random backbone, briefly trained head), computes P.h5 with Keras, and expects
 all checks to pass, and perturbed P.h5 files to fail. --write-reference DIR writes the committed
 export_reference.{h5,config.json,predictions.h5} (tiny backbone).
 """
 import argparse
+import io
 import json
 import os
 import shutil
@@ -39,6 +46,7 @@ import sys
 import tempfile
 import time
 import warnings
+import zipfile
 
 import h5py
 
@@ -56,7 +64,45 @@ BACKBONES = ("vgg16", "resnet50", "tiny_vgg")
 
 # ---------------------------------------------------------------- reading the export
 
+ARCHIVE_ENTRIES = ["metadata.json", "config.json", "model.weights.h5"]  # saving_lib's order
+
+
+def is_keras_archive(path):
+    return path.endswith(".keras") or zipfile.is_zipfile(path)
+
+
+def archive_layer_weights(path, name):
+    """The weights of layer `name` in a .keras archive: layers/<key>/vars/0, 1, ... of the group
+    whose vars are named `name`."""
+    with zipfile.ZipFile(path) as z, h5py.File(io.BytesIO(z.read("model.weights.h5")), "r") as f:
+        for group in f["layers"].values():
+            variables = group["vars"]
+            if variables.attrs.get("name") == name:
+                return [np.asarray(variables[str(i)]) for i in range(len(variables))]
+    return []
+
+
+def check_archive(path):
+    """Problems of a .keras archive's own layout (entries, metadata), as a list."""
+    problems = []
+    with zipfile.ZipFile(path) as z:
+        names = [i.filename for i in z.infolist()]
+        if names != ARCHIVE_ENTRIES:
+            problems.append(f"zip entries {names}, expected {ARCHIVE_ENTRIES}")
+            return problems
+        metadata = json.loads(z.read("metadata.json"))
+    if not str(metadata.get("keras_version", "")).startswith("3."):
+        problems.append(f"metadata.json keras_version {metadata.get('keras_version')!r}")
+    names = metadata.get("class_names")
+    if names is not None and (len(names) != 10 or not all(isinstance(n, str) for n in names)):
+        problems.append(f"metadata.json class_names {names!r}, expected 10 names")
+    return problems
+
+
 def read_config(path):
+    if is_keras_archive(path):
+        with zipfile.ZipFile(path) as z:
+            return json.loads(z.read("config.json"))
     with h5py.File(path, "r") as f:
         if "model_config" not in f.attrs:
             raise ValueError(f"{path}: no model_config attribute (not a full-model .h5 file)")
@@ -107,13 +153,18 @@ def check_layout(path):
         conv = layers[2]["config"]
         if conv.get("filters") != 3 or list(conv.get("kernel_size", [])) != [1, 1]:
             problems.append(f"caffe_preprocess filters/kernel_size {conv.get('filters')}/{conv.get('kernel_size')}")
-        with h5py.File(path, "r") as f:
-            g = f["model_weights"].get("caffe_preprocess")
-            names = [n.decode() if isinstance(n, bytes) else n for n in g.attrs["weight_names"]] if g else []
-            values = [np.asarray(g[n]) for n in names]
+        if is_keras_archive(path):
+            values = archive_layer_weights(path, "caffe_preprocess")
+        else:
+            with h5py.File(path, "r") as f:
+                g = f["model_weights"].get("caffe_preprocess")
+                names = [n.decode() if isinstance(n, bytes) else n for n in g.attrs["weight_names"]] if g else []
+                values = [np.asarray(g[n]) for n in names]
         want = [np.ones((1, 1, 1, 3), np.float32), -np.asarray(CAFFE_MEAN_BGR, np.float32)]
         if len(values) != 2 or any(v.shape != w.shape or not np.array_equal(v, w) for v, w in zip(values, want)):
             problems.append(f"caffe_preprocess weights {[v.ravel().tolist() for v in values]}")
+    if is_keras_archive(path):
+        problems += check_archive(path)
     last = layers[-1]
     if last["config"]["name"] != "head_predictions" or last["config"].get("activation") != "softmax" \
             or last["config"].get("units") != 10:
@@ -228,9 +279,14 @@ def run_checks(model_file, predictions, limit=None, override=None, out=print):
         out("no prediction rows to compare: Keras checks skipped")
         out(f"{len(rows) - failed} passed, {failed} failed")
         return failed
-    for K, name in ((tf_keras, "tf_keras"), (keras, "keras3")):
+    archive = is_keras_archive(model_file)
+    for K, name in ((keras, "keras3"),) if archive else ((tf_keras, "tf_keras"), (keras, "keras3")):
         row(f"(a) {name} load_model", lambda K=K: compare(predict_loaded(K, model_file, x), probs))
         K.backend.clear_session()
+    if archive:
+        failed = sum(r[4] is not None for r in rows)
+        out(f"{len(rows) - failed} passed, {failed} failed")
+        return failed
     backbone, size, pooling = recipe[:3]
     if backbone not in BACKBONES or not size:
         row("(b) by-name", lambda: (None, None, None, f"cannot tell backbone/size ({backbone}, {size}): "
@@ -321,6 +377,22 @@ def self_test(backbones, limit):
             if failed != 1:
                 print(f"SELF-TEST: inconsistent /predictions failed {failed} checks, expected 1")
                 bad += 1
+            # The same model as a Keras 3 archive: passes, and the perturbed probabilities fail its
+            # one Keras comparison.
+            archive_file = os.path.join(workdir, f"{backbone}.keras")
+            keras.models.load_model(model_file, compile=False).save(archive_file)
+            keras.backend.clear_session()
+            print(f"\n== self-test {backbone}: Keras 3 archive")
+            write_predictions(p_file, probs)
+            if run_checks(archive_file, p_file, limit):
+                print("SELF-TEST: a correct .keras export failed")
+                bad += 1
+            write_predictions(p_file, worse)
+            print(f"\n== self-test {backbone}: Keras 3 archive, perturbed probabilities (must fail)")
+            failed = run_checks(archive_file, p_file, limit)
+            if failed != 1:
+                print(f"SELF-TEST: perturbed predictions failed {failed} checks of the archive, expected 1")
+                bad += 1
             tf_keras.backend.clear_session()
             keras.backend.clear_session()
     finally:
@@ -359,7 +431,7 @@ def write_reference(out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    ap.add_argument("--model-file", help="the exported full-model .h5 file")
+    ap.add_argument("--model-file", help="the exported full-model .h5 file or .keras archive")
     ap.add_argument("--predictions", help="zoo predict's output (P.h5)")
     ap.add_argument("--limit", type=int, help="compare the first N rows (default: all rows of P.h5)")
     ap.add_argument("--backbone", choices=BACKBONES, help="default: from the model_config")

@@ -49,6 +49,12 @@ for model in vgg16 resnet50; do
         --backbone $model --size 32 --pooling avg
 done
 
+echo "== Keras 3 archive: zoo finetune --output .keras -> keras.saving.load_model -> same predictions (tools/check_export.py)"
+.build/release/zoo finetune --model vgg16 --untrained --size 32 --pooling avg --epochs 1 \
+    --output "$work/vgg16.keras" > "$work/vgg16-keras.log"
+.build/release/zoo predict --model-file "$work/vgg16.keras" --split test --output "$work/vgg16-keras.predictions.h5"
+"$venv/bin/python" tools/check_export.py --model-file "$work/vgg16.keras" --predictions "$work/vgg16-keras.predictions.h5"
+
 echo "== the README's library example (Sources/Examples/FinetuneExample): fine-tune on the built-in sample, then zoo evaluate opens its model"
 swift build -c release --product finetune-example
 repo=$PWD

@@ -23,6 +23,7 @@ struct Finetune: ParsableCommand {
 
     @OptionGroup var source: FeatureSourceOptions
     @OptionGroup var training: TrainingFlags
+    @OptionGroup var augmentation: AugmentFlag
 
     @Option(help: "Units of the hidden Dense (ReLU) layer of the head; 0 for a single softmax layer.")
     var hidden: Int = 256
@@ -39,7 +40,7 @@ struct Finetune: ParsableCommand {
     @Option(help: "Epochs of the unfreeze stage (default: --epochs).")
     var unfreezeEpochs: Int?
 
-    @Option(help: "The fine-tuned model (Keras full-model HDF5), written atomically.")
+    @Option(help: "The fine-tuned model, written atomically: Keras full-model HDF5, or a Keras 3 archive when the name ends in .keras; the class names are stored in it.")
     var output: String = "finetuned.h5"
 
     @Flag(help: "Print the result (test accuracy, loss, per-class accuracy, confusion matrix, history) as JSON.")
@@ -52,6 +53,9 @@ struct Finetune: ParsableCommand {
         let test: Evaluation
         let featureSeconds: Double
         let cacheHits: Int
+        let classNames: [String]
+        let augment: String?
+        let testByClass: NamedEvaluation
     }
 
     func validate() throws {
@@ -70,11 +74,15 @@ struct Finetune: ParsableCommand {
         finetuning.unfreeze = unfreeze
         finetuning.backboneLearningRate = backboneLr
         finetuning.unfreezeEpochs = unfreezeEpochs
+        finetuning.augmentation = augmentation.augmentation
         let result = try withUntrainedHint { try finetuning.run(configuration: zooConfiguration, monitor: cliMonitor(json: json)) }
-        try finishTraining(result.model, history: result.history, test: result.test, output: output, json: json)
+        try finishTraining(result.model, history: result.history, test: result.test, classNames: result.classNames,
+                           output: output, json: json)
         if json {
             try printJSON(Result(model: model, output: output, history: result.history, test: result.test,
-                                 featureSeconds: result.featureSeconds, cacheHits: result.cacheHits))
+                                 featureSeconds: result.featureSeconds, cacheHits: result.cacheHits, classNames: result.classNames,
+                                 augment: finetuning.augmentation?.description,
+                                 testByClass: NamedEvaluation(result.test, classNames: result.classNames)))
         }
     }
 }

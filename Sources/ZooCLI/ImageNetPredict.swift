@@ -21,9 +21,6 @@ struct ImageNetPredictOptions: ParsableArguments {
     @Option(help: "With --model: a Keras weight file of the model with its top (default: the official ImageNet weights).")
     var weights: String?
 
-    @Option(help: "With --model --include-top: how many classes to print per input (keras decode_predictions' top).")
-    var top: Int = 5
-
     var requested: Bool { model != nil }
 
     func validate() throws {
@@ -35,13 +32,12 @@ struct ImageNetPredictOptions: ParsableArguments {
         }
         try checkBackboneName(model)
         guard shape.includeTop else { throw ValidationError("--model \(model) needs --include-top: predict prints the ImageNet classes of the top") }
-        guard top > 0 else { throw ValidationError("--top must be positive") }
         try shape.check(for: model)
     }
 
     /// Runs the model on the digits, writes the probabilities and predictions to `output` and
     /// prints the top classes of each digit.
-    func run(data: String?, split: Split, limit: Int?, output: String) throws {
+    func run(data: String?, split: Split, limit: Int?, top: Int, output: String?) throws {
         let entry = try catalogueEntry(model!).resolved(alpha: shape.alpha, size: shape.size)
         let net = try entry.build((shape.size, shape.size), true, .none)
         net.replan(policy: zooConfiguration.convPolicy)
@@ -51,9 +47,11 @@ struct ImageNetPredictOptions: ParsableArguments {
         let x = Preprocessor(inputHeight: digits.height, inputWidth: digits.width, size: shape.size, mode: entry.preprocessing)(
             digits, 0..<digits.count)
         let probabilities = Trainer.predict(try net.fusedForInference(), x: x, batchSize: 16)
-        try writePredictions(probabilities, of: digits, to: output)
         print(try imageNetTopClasses(probabilities, labels: digits.labels.map(Int.init), top: top))
-        print("\(output): \(digits.count) predictions of \(entry.name) (\(path))")
+        if let output {
+            try writePredictions(probabilities, of: digits, to: output)
+            print("\(output): \(digits.count) predictions of \(entry.name) (\(path))")
+        }
     }
 }
 

@@ -35,8 +35,9 @@ struct Train: ParsableCommand {
     var colorMode: ColorMode = .grayscale
 
     @OptionGroup var training: TrainingFlags
+    @OptionGroup var augmentation: AugmentFlag
 
-    @Option(help: "The trained model (Keras full-model HDF5), written atomically; the history CSV goes beside it.")
+    @Option(help: "The trained model, written atomically: Keras full-model HDF5, or a Keras 3 archive when the name ends in .keras; the class names are stored in it and the history CSV goes beside it.")
     var output: String = "trained.h5"
 
     @Flag(help: "Print the result as JSON.")
@@ -47,6 +48,9 @@ struct Train: ParsableCommand {
         let output: String
         let history: [EpochRecord]
         let test: Evaluation
+        let classNames: [String]
+        let augment: String?
+        let testByClass: NamedEvaluation
     }
 
     func validate() throws {
@@ -61,8 +65,14 @@ struct Train: ParsableCommand {
         scratch.imageSize = imageSize
         scratch.colorMode = colorMode
         scratch.training = training.settings
+        scratch.augmentation = augmentation.augmentation
         let result = try scratch.run(configuration: zooConfiguration, monitor: cliMonitor(json: json))
-        try finishTraining(result.model, history: result.history, test: result.test, output: output, json: json)
-        if json { try printJSON(Result(model: try scratchModel(model).name, output: output, history: result.history, test: result.test)) }
+        try finishTraining(result.model, history: result.history, test: result.test, classNames: result.classNames,
+                           output: output, json: json)
+        if json {
+            try printJSON(Result(model: try scratchModel(model).name, output: output, history: result.history, test: result.test,
+                                 classNames: result.classNames, augment: scratch.augmentation?.description,
+                                 testByClass: NamedEvaluation(result.test, classNames: result.classNames)))
+        }
     }
 }

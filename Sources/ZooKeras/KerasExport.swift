@@ -1,4 +1,5 @@
 import Foundation
+import ZIPFoundation
 import ZooHDF5
 import ZooLayers
 
@@ -14,12 +15,14 @@ public let exportKerasVersion = "2.21.0"
 /// Writes `model` as a legacy Keras full-model HDF5 file (what `model.save("m.h5")` writes):
 /// root `model_config`, `keras_version`, `backend`, and `/model_weights` in the nested
 /// `layer/layer/kernel:0` layout with `layer_names`/`weight_names`. Written to a temporary file
-/// and renamed, so `path` never holds a partial model.
-public func exportKerasModel(_ model: Model, to path: String) throws {
+/// and renamed, so `path` never holds a partial model. `classNames` (index = label) go into a
+/// root `class_names` attribute, which Keras's loaders do not read.
+public func exportKerasModel(_ model: Model, classNames: [String]? = nil, to path: String) throws {
     let config = try kerasModelConfig(model)
     try writeHDF5Atomically(path) { file in
         let root = file.root
         try root.setAttribute("model_config", .string(config))
+        if let classNames, !classNames.isEmpty { try root.setAttribute("class_names", .strings(classNames)) }
         try root.setAttribute("keras_version", .string(exportKerasVersion))
         try root.setAttribute("backend", .string("tensorflow"))
         try writeLegacyWeights(model, into: try root.createGroup("model_weights"))
@@ -40,4 +43,26 @@ public func writeLegacyWeights(_ model: Model, into group: H5Group) throws {
             _ = try g.createDataset(name, shape: w.shape, floats: w.value.data)
         }
     }
+}
+
+/// The class names zoo stored with an exported model: the `class_names` attribute of a `.h5`,
+/// or `class_names` in a `.keras` archive's metadata.json; nil for models without them (Keras's
+/// own files). Read from a file that already loaded as a model.
+public func exportedClassNames(_ path: String) throws -> [String]? {
+    if KerasArchive.isZip(path) {
+        let archive: Archive
+        do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch { return nil }
+        guard let entry = archive["metadata.json"], entry.type == .file,
+              entry.uncompressedSize <= KerasArchive.maxTextBytes else { return nil }
+        var data = Data()
+        // The claimed size bounds what is inflated, whatever the entry really holds.
+        _ = try archive.extract(entry, skipCRC32: false) { chunk in
+            data.append(chunk)
+            if data.count > Int(entry.uncompressedSize) { throw CocoaError(.fileReadTooLarge) }
+        }
+        guard let metadata = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        return metadata["class_names"] as? [String]
+    }
+    let root = try H5File.open(path).root
+    return root.hasAttribute("class_names") ? try root.stringList("class_names") : nil
 }

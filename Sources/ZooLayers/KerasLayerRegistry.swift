@@ -30,6 +30,11 @@ public let kerasLayerRegistry: [any KerasLayer.Type] = [
     LayerNormalization.self,
     LayerScale.self,
     StochasticDepth.self,
+    RandomFlip.self,
+    RandomRotation.self,
+    RandomZoom.self,
+    RandomTranslation.self,
+    RandomContrast.self,
 ]
 
 private let registryByName = Dictionary(kerasLayerRegistry.map { ($0.kerasClassName, $0) }, uniquingKeysWith: { a, _ in a })

@@ -4,17 +4,25 @@ import ZooLayers
 import ZooSupport
 import ZooTraining
 
-/// Writes a trained model as a Keras full model (legacy HDF5, which tf_keras and Keras 3 open
-/// with `load_model`) and, when given, its history as CSV beside it (`historyPath(path)`).
-/// Both appear only when complete.
-public func export(_ model: Model, history: [EpochRecord]? = nil, to path: String) throws {
-    try exportKerasModel(model, to: path)
+/// Writes a trained model as a Keras full model: a Keras 3 `.keras` archive when `path` ends in
+/// `.keras`, otherwise legacy HDF5 (which tf_keras and Keras 3 open with `load_model`); with the
+/// class names when given (an attribute Keras ignores), and, when given, its history as CSV
+/// beside it (`historyPath(path)`). Both appear only when complete.
+public func export(_ model: Model, history: [EpochRecord]? = nil, classNames: [String]? = nil, to path: String) throws {
+    if path.hasSuffix(".keras") {
+        try exportKerasArchive(model, classNames: classNames, to: path)
+    } else {
+        try exportKerasModel(model, classNames: classNames, to: path)
+    }
     if let history { try writeHistory(history, to: historyPath(path)) }
 }
 
-/// `model.h5` -> `model.history.csv`.
+/// `model.h5` (or `model.keras`) -> `model.history.csv`.
 public func historyPath(_ output: String) -> String {
-    (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".history.csv"
+    for suffix in [".h5", ".keras"] where output.hasSuffix(suffix) {
+        return String(output.dropLast(suffix.count)) + ".history.csv"
+    }
+    return output + ".history.csv"
 }
 
 /// Writes the history as CSV (Keras's CSVLogger columns), atomically.

@@ -85,6 +85,9 @@ public struct FeatureSource: Sendable {
         return Extracted(path: target, cacheHit: false, computeSeconds: Date().timeIntervalSince(start))
     }
 
+    /// The data set's class names, index = label: MNIST's are its digits "0" to "9".
+    public func classNames() throws -> [String] { try datasetClassNames(data) }
+
     /// The features of `split` in memory; an uncached file is removed once read.
     public func load(
         _ split: Split, belowTopWeighted unfrozen: Int = 0, configuration: ZooConfiguration, monitor: PipelineMonitor = .silent
@@ -93,4 +96,11 @@ public struct FeatureSource: Sendable {
         defer { if noCache { unlink(extracted.path) } }
         return (try FeatureSet(contentsOf: extracted.path), extracted)
     }
+}
+
+/// The class names of a data set (`--data`), index = label; MNIST-format data and `mnist.npz`
+/// (and the built-in sample) name their ten classes by their digits.
+public func datasetClassNames(_ data: String?) throws -> [String] {
+    if let data, isImageFolder(data) { return try ImageFolder(indexing: data, seed: nil).classNames }
+    return (0..<10).map(String.init)
 }

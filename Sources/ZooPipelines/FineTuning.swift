@@ -23,6 +23,10 @@ public struct FineTuning: Sendable {
     public var backboneLearningRate: Float = 1e-5
     /// Epochs of the second stage; nil for `training.epochs`.
     public var unfreezeEpochs: Int?
+    /// Data augmentation in front of the backbone. With it the backbone runs on every epoch's
+    /// augmented batches (frozen or not, as Keras's transfer-learning guide trains); without it
+    /// the frozen stage trains on cached features.
+    public var augmentation: Augmentation?
 
     public init(_ backbone: Backbone, data: String? = nil, limit: Int? = nil) {
         self.init(features: FeatureSource(backbone: backbone, data: data, limit: limit))
@@ -46,6 +50,8 @@ public struct FineTuning: Sendable {
         public let featureSeconds: Double
         /// How many of the two splits' features came from the cache.
         public let cacheHits: Int
+        /// The class names, index = label.
+        public let classNames: [String]
     }
 
     /// `training` with the checkpoint, resume and epochs of the second stage.
@@ -59,6 +65,9 @@ public struct FineTuning: Sendable {
     }
 
     public func run(configuration: ZooConfiguration, monitor: PipelineMonitor = .silent) throws -> Result {
+        if let augmentation, !augmentation.steps.isEmpty {
+            return try runAugmented(augmentation, configuration: configuration, monitor: monitor)
+        }
         let backbone = features.backbone
         let start = Date()
         var hits = 0
@@ -108,6 +117,50 @@ public struct FineTuning: Sendable {
             monitor.report(String(format: "frozen-backbone test accuracy: %.4f; after unfreezing: %.4f", frozen.accuracy, evaluation.accuracy))
         }
         return Result(model: full, history: history, test: evaluation, frozenTest: frozen, featureSeconds: featureSeconds,
-                      cacheHits: hits)
+                      cacheHits: hits, classNames: try features.classNames())
+    }
+
+    /// Both stages on raw digits through the augmentation layers and the whole classifier: the
+    /// frozen layers run forward in inference mode, the trainer updates the head (and the
+    /// unfrozen layers).
+    func runAugmented(_ augmentation: Augmentation, configuration: ZooConfiguration, monitor: PipelineMonitor) throws -> Result {
+        let backbone = features.backbone
+        let train = try MNIST.load(features.data, split: .train).prefix(features.limit)
+        let test = try MNIST.load(features.data, split: .test).prefix(features.limit)
+        let net = try backbone.load(configuration: configuration, monitor: monitor)
+        for layer in net.layers { layer.trainable = false }
+        let head = try classifierHead(features: net.outputShape.reduce(1, *), hidden: hidden, dropout: dropout)
+        head.initializeKerasDefaults(seed: training.seed &+ 0x4EAD)
+        let full = try digitClassifier(name: "zoo_\(backbone.model)_classifier", backbone: net, head: head,
+                                       digitShape: [train.height, train.width, 1], preprocessing: try backbone.entry().preprocessing)
+        // Only the head trains in the first stage; everything below it runs as one frozen block.
+        let headLayers = head.weightedLayers.count
+        let trained = try augmentation.trainingModel(full, trainingTopWeighted: headLayers)
+        let (x, y) = (train.tensor(0..<train.count), train.labels.map(Int.init))
+        let run = "finetune model=\(backbone.model) size=\(backbone.size) pooling=\(backbone.pooling.rawValue) hidden=\(hidden) dropout=\(dropout) augment=\(augmentation) \(training.runDescription)"
+        monitor.report("augmenting (\(augmentation)): the backbone runs on every epoch's \(train.count) augmented digits")
+        let trainer = try Trainer(model: trained, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 64))
+        var history = try training.fit(trainer, x: x, y: y, run: run, graph: full.graph, configuration: configuration, monitor: monitor)
+        let frozen = try evaluate(full, on: test)
+        var evaluation = frozen
+        if unfreeze > 0 {
+            let upper = try net.split(belowTopWeighted: unfreeze).upper
+            for layer in upper.layers.dropFirst() { layer.trainable = true }
+            let fit = unfreezeTraining
+            let optimizer = fit.makeOptimizer()
+            optimizer.learningRate = backboneLearningRate
+            let unfrozenNames = upper.weightedLayers.map(\.name).joined(separator: ", ")
+            monitor.report("unfreezing \(upper.weightedLayers.count) layers (\(unfrozenNames)) at learning rate \(backboneLearningRate)")
+            let unfrozen = try augmentation.trainingModel(full, trainingTopWeighted: headLayers + unfreeze)
+            let second = try Trainer(model: unfrozen, optimizer: optimizer, options: fit.options(defaultBatchSize: 64))
+            let offset = history.count
+            history += try fit.fit(second, x: x, y: y, run: run + " unfreeze=\(unfreeze) backbone_lr=\(backboneLearningRate)",
+                                   graph: full.graph, initialEpoch: offset, configuration: configuration, monitor: monitor)
+                .map { var r = $0; r.epoch += offset; return r }
+            evaluation = try evaluate(full, on: test)
+            monitor.report(String(format: "frozen-backbone test accuracy: %.4f; after unfreezing: %.4f", frozen.accuracy, evaluation.accuracy))
+        }
+        return Result(model: full, history: history, test: evaluation, frozenTest: frozen, featureSeconds: 0, cacheHits: 0,
+                      classNames: try features.classNames())
     }
 }

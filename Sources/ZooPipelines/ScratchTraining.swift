@@ -19,6 +19,8 @@ public struct ScratchTraining: Sendable {
     public var images = ImageDataSettings()
     public var imageSize = 28
     public var colorMode = ColorMode.grayscale
+    /// Data augmentation in front of the model while it trains (left out of the result).
+    public var augmentation: Augmentation?
 
     public init(_ model: String, data: String? = nil, limit: Int? = nil) {
         self.model = model
@@ -31,6 +33,8 @@ public struct ScratchTraining: Sendable {
         public let model: Model
         public let history: [EpochRecord]
         public let test: Evaluation
+        /// The class names, index = label.
+        public let classNames: [String]
     }
 
     public func run(configuration: ZooConfiguration, monitor: PipelineMonitor = .silent) throws -> Result {
@@ -39,11 +43,15 @@ public struct ScratchTraining: Sendable {
         let net = try spec.build(Array(xTrain.shape.dropFirst()), classes)
         net.replan(policy: configuration.convPolicy)
         net.initializeKerasDefaults(seed: training.seed)
-        let trainer = try Trainer(model: net, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 128))
-        let run = "train model=\(spec.name) data=\(data ?? "builtin") limit=\(limit.map(String.init) ?? "all") \(training.runDescription)"
-        let history = try training.fit(trainer, x: xTrain, y: yTrain, run: run, configuration: configuration, monitor: monitor)
+        let augmenting = augmentation.map { !$0.steps.isEmpty } ?? false
+        let trained = augmenting ? try augmentation!.trainingModel(net) : net
+        let trainer = try Trainer(model: trained, optimizer: training.makeOptimizer(), options: training.options(defaultBatchSize: 128))
+        var run = "train model=\(spec.name) data=\(data ?? "builtin") limit=\(limit.map(String.init) ?? "all") \(training.runDescription)"
+        if augmenting { run += " augment=\(augmentation!)" }
+        let history = try training.fit(trainer, x: xTrain, y: yTrain, run: run, graph: net.graph, configuration: configuration,
+                                       monitor: monitor)
         let evaluation = trainer.evaluate(x: xTest, y: yTest)
-        return Result(model: net, history: history, test: evaluation)
+        return Result(model: net, history: history, test: evaluation, classNames: try datasetClassNames(data))
     }
 
     /// Both splits as raw-pixel tensors with labels, and the class count: MNIST digits, or an

@@ -80,7 +80,7 @@ public final class Trainer {
         self.initialLearningRate = optimizer.learningRate
         state.shuffleState = options.seed
         state.learningRate = optimizer.learningRate
-        for (i, d) in model.layers.compactMap({ $0 as? Dropout }).enumerated() {
+        for (i, d) in model.layers.compactMap({ $0 as? any RandomLayer }).enumerated() {
             state.dropoutStates[d.name] = options.seed &+ 1 &+ UInt64(i)
         }
     }
@@ -109,7 +109,7 @@ public final class Trainer {
         guard !trainRows.isEmpty else { throw TrainingError.emptyData("no training rows") }
         let xVal = gather(x, valRows), yVal = valRows.map { y[$0] }
         let trainable = model.trainableWeights
-        let dropouts = model.layers.compactMap { $0 as? Dropout }
+        let dropouts = model.layers.compactMap { $0 as? any RandomLayer }
         while state.epochsDone < options.epochs {
             let epoch = state.epochsDone
             let start = Date()
