@@ -5,9 +5,10 @@ Writes Tests/Fixtures/images/:
   folder/   a small image_dataset_from_directory folder: Fashion-MNIST items (Debian's
             dataset-fashion-mnist, or the built-in MNIST sample when it is missing) as PNG and
             JPEG, and colour images of varied sizes and modes made with PIL (RGBA, palette with
-            transparency, gray+alpha, 16-bit gray and RGB PNG, 4:2:0, 4:4:4, progressive, gray and
-            CMYK JPEG, 24/32-bit and palette BMP, a transparent and an animated GIF), plus what
-            Keras ignores (a text file, a hidden class folder) and a PNG named .jpg.
+            transparency, gray+alpha, 16-bit gray and RGB PNG; 4:2:0, 4:4:4, 4:2:2, progressive,
+            optimised-Huffman, restart-marker, gray and CMYK JPEG; 24/32-bit and palette BMP; a
+            transparent and an animated GIF), plus what Keras ignores (a text file, a hidden
+            class folder) and a PNG named .jpg.
   expected.h5
     decoded/<i>/<mode>   tf.io.decode_image(channels=c, expand_animations=False) of file i
                          (absent where TensorFlow refuses the file in that mode)
@@ -112,6 +113,9 @@ def colour_images(rng):
         ("gray.png", save(gray, "PNG")),
         ("rgb420.jpg", save(rgb, "JPEG", quality=85)),
         ("rgb444.jpeg", save(rgb, "JPEG", quality=95, subsampling=0)),
+        ("rgb422.jpg", save(Image.fromarray(photo(53, 35)), "JPEG", quality=75, subsampling=1)),
+        ("optimised.jpg", save(Image.fromarray(photo(61, 47)), "JPEG", quality=70, optimize=True)),
+        ("restarts.jpg", save(Image.fromarray(photo(50, 40)), "JPEG", quality=80, restart_marker_blocks=3)),
         ("progressive.jpg", save(Image.fromarray(photo(45, 30)), "JPEG", progressive=True, quality=80)),
         ("gray.jpg", save(gray, "JPEG")),
         ("cmyk.jpg", save(cmyk, "JPEG")),
