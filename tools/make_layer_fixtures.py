@@ -54,6 +54,9 @@ CASES = {
     "normalization_adapted": (lambda: L.Normalization(axis=3), [(2, 3, 3, 4)], 2),
     # 83 channels: a register block of 64, one of 16 and 3 left, each path of the forward kernel.
     "depthwise_wide": (lambda: L.DepthwiseConv2D(3, padding="same"), [(2, 5, 6, 83)], 1),
+    # InceptionV3's BatchNormalization has no gamma; center=False drops beta. Inference mode.
+    "batchnorm_noscale": (lambda: L.BatchNormalization(scale=False), [(2, 3, 3, 4)], 2),
+    "batchnorm_nocenter": (lambda: L.BatchNormalization(center=False, epsilon=1.001e-5), [(2, 3, 3, 4)], 2),
 }
 
 
@@ -63,7 +66,7 @@ def write(path, layer, shapes, scale, rng):
     for v in layer.weights:
         if v.dtype == "int64":  # Normalization's count: how many samples adapt saw
             v.assign(np.int64(rng.integers(1, 100)))
-        elif v.name == "variance":
+        elif v.name in ("variance", "moving_variance"):
             v.assign(rng.uniform(0.1, 3, tuple(v.shape)).astype(np.float32))
         else:
             v.assign(rng.uniform(-1, 1, tuple(v.shape)).astype(np.float32))
