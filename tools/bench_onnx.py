@@ -3,9 +3,14 @@
 
   python tools/bench_onnx.py [forward] --models mobilenetv2,xception [--size 32] [--batch 64]
         (--seconds 5 | --batches 3) [--warmup 2] [--threads 2] [--seed 0] [--keep DIR]
+  python tools/bench_onnx.py convert --models M --size S --batch B --keep DIR
+  python tools/bench_onnx.py forward --onnx DIR/M_S.onnx (--seconds 5 | --batches 3) ...
 
 Prints one JSON line per model on stdout (the same fields as tools/bench_keras.py forward, with
-"framework": "onnxruntime"); progress on stderr.
+"framework": "onnxruntime"); progress on stderr. `forward` converts and measures in one process;
+`convert` only writes DIR/M_S.onnx and DIR/M_S.npz (the batch and Keras's output on it), and
+`forward --onnx` measures such a file without importing TensorFlow, so that its peak RSS is ONNX
+Runtime's own (tf2onnx's conversion of a large model peaks at several GB).
 
 The model is the one tools/bench_keras.py times: keras.applications (tf_keras) with weights=None,
 include_top=False, no pooling, on [size, size, 3], built after tf_keras.utils.set_random_seed(seed),
@@ -32,7 +37,6 @@ import tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 from zootools.timing import timed  # noqa: E402
 
@@ -50,14 +54,16 @@ def constructors(tf_keras):
 
 
 def convert(model, size, opset, path):
+    import tensorflow as tf
     import tf2onnx
     spec = (tf.TensorSpec((None, size, size, 3), tf.float32, name="input"),)
     tf2onnx.convert.from_keras(model, input_signature=spec, opset=opset, output_path=path)
     return path
 
 
-def forward(args, name, build):
-    import onnxruntime as ort
+def prepare(args, name, build):
+    """Builds the Keras model, converts it and writes DIR/NAME_SIZE.{onnx,npz}: the .onnx path,
+    or a {"skipped": ...} result."""
     import tf_keras
     tf_keras.backend.clear_session()
     tf_keras.utils.set_random_seed(args.seed)
@@ -70,8 +76,16 @@ def forward(args, name, build):
     directory = args.keep or tempfile.mkdtemp(prefix="zoo_onnx_")
     os.makedirs(directory, exist_ok=True)
     path = convert(model, args.size, args.opset, os.path.join(directory, f"{name}_{args.size}.onnx"))
+    np.savez(path.removesuffix(".onnx") + ".npz", x=x, expected=expected)
     log(f"{name} @{args.size}: converted to {path} ({os.path.getsize(path) / 1e6:.1f} MB)")
+    return path
 
+
+def measure(args, name, path):
+    """Checks the converted model against Keras's output, then times it."""
+    import onnxruntime as ort
+    data = np.load(path.removesuffix(".onnx") + ".npz")
+    x, expected = data["x"], data["expected"]
     options = ort.SessionOptions()
     options.intra_op_num_threads = args.threads
     options.inter_op_num_threads = 1
@@ -90,18 +104,17 @@ def forward(args, name, build):
     for _ in range(args.warmup):
         run()
     calls, elapsed = timed(run, args.seconds, args.batches)
-    if not args.keep:
-        os.remove(path)
-        os.rmdir(directory)
-    return {"model": name, "size": args.size, "batch": args.batch, "variant": "onnxruntime CPU, sequential",
-            "batches": calls, "seconds": elapsed, "images_per_second": calls * args.batch / elapsed,
+    size, batch = int(x.shape[1]), int(x.shape[0])  # the converted batch, whatever --batch says
+    return {"model": name, "size": size, "batch": batch, "variant": "onnxruntime CPU, sequential",
+            "batches": calls, "seconds": elapsed, "images_per_second": calls * batch / elapsed,
             "max_abs_diff_vs_keras": err, "max_abs_keras": peak}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    ap.add_argument("task", nargs="?", choices=("forward",), default="forward")
+    ap.add_argument("task", nargs="?", choices=("forward", "convert"), default="forward")
+    ap.add_argument("--onnx", metavar="FILE", help="forward: measure this converted model (and its .npz) instead")
     ap.add_argument("--models", default="vgg16,resnet50")
     ap.add_argument("--size", type=int, default=32)
     ap.add_argument("--batch", type=int, default=64)
@@ -113,25 +126,41 @@ def main():
     ap.add_argument("--opset", type=int, default=17)
     ap.add_argument("--keep", metavar="DIR", help="write the .onnx files here and keep them")
     args = ap.parse_args()
+    if args.task == "convert" and not args.keep:
+        ap.error("convert needs --keep DIR")
+    import onnxruntime
+    common = {"framework": "onnxruntime", "task": args.task, "onnxruntime_version": onnxruntime.__version__,
+              "intra_op_threads": args.threads, "inter_op_threads": 1}
+    if args.onnx:
+        name = os.path.basename(args.onnx).rsplit("_", 1)[0]
+        print(json.dumps({**common, **measure(args, name, args.onnx)}), flush=True)
+        return
+    import tensorflow as tf
+    import tf2onnx
+    import tf_keras
     # TensorFlow only builds and converts here; its threads still follow --threads.
     tf.get_logger().setLevel("ERROR")
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    import onnxruntime
-    import tf2onnx
-    import tf_keras
+    common.update(tf2onnx_version=tf2onnx.__version__, tensorflow_version=tf.__version__, opset=args.opset)
     known = constructors(tf_keras)
-    common = {"framework": "onnxruntime", "task": args.task, "onnxruntime_version": onnxruntime.__version__,
-              "tf2onnx_version": tf2onnx.__version__, "tensorflow_version": tf.__version__, "opset": args.opset,
-              "intra_op_threads": args.threads, "inter_op_threads": 1}
     for name in args.models.split(","):
         if name not in known:
             log(f"{name}: not a keras.applications model in tf_keras {tf_keras.__version__}: skipped")
             result = {"model": name, "size": args.size, "batch": args.batch, "skipped": "unknown model"}
         else:
-            result = forward(args, name, known[name])
-            if "skipped" in result:
+            path = prepare(args, name, known[name])
+            if isinstance(path, dict):
+                result = path
                 log(f"{name} @{args.size}: skipped: {result['skipped']}")
+            elif args.task == "convert":
+                result = {"model": name, "size": args.size, "batch": args.batch, "onnx": path}
+            else:
+                result = measure(args, name, path)
+                if not args.keep:
+                    for f in (path, path.removesuffix(".onnx") + ".npz"):
+                        os.remove(f)
+                    os.rmdir(os.path.dirname(path))
         print(json.dumps({**common, **result}), flush=True)
 
 

@@ -480,8 +480,15 @@ def run_family(runner, args, cfg, zoo, python, model, size, batch):
         row["cells"]["keras"] = with_variants(cell(best(jobs, "images_per_second") or jobs[0], "images_per_second"),
                                               jobs, "images_per_second")
     if "onnxruntime" in args.frameworks:
-        job = runner.run(f"{name}/onnxruntime", "onnxruntime",
-                         [python, os.path.join(TOOLS, "bench_onnx.py"), "forward", "--models", model, *common])
+        # Converted first, untimed, in its own process: tf2onnx's peak RSS is not ONNX Runtime's.
+        onnx_dir = os.path.join(WORK, "onnx")
+        conversion = runner.run(f"{name}/onnxruntime-convert", "onnxruntime",
+                                [python, os.path.join(TOOLS, "bench_onnx.py"), "convert", "--models", model,
+                                 *common, "--keep", onnx_dir], measurement=False)
+        converted = (conversion.get("result") or {}).get("onnx")
+        job = conversion if converted is None else runner.run(
+            f"{name}/onnxruntime", "onnxruntime",
+            [python, os.path.join(TOOLS, "bench_onnx.py"), "forward", "--onnx", converted, *common])
         r = job.get("result")
         if r and "skipped" in r:
             job["error"] = f"skipped: {r['skipped']}"
@@ -736,8 +743,9 @@ def markdown(meta, results, targets):
         out += ["## Families: forward throughput (images/s)", "",
                 "One model per keras.applications family, no top, no pooling, Keras-default random weights, one "
                 "constant batch of uniform(-120, 140) inputs. ONNX Runtime" + (f" {ort}" if ort else "") +
-                ": the same tf_keras model converted by tf2onnx (tools/bench_onnx.py), CPU execution provider, "
-                "sequential, intra_op_num_threads = threads; its output is checked against Keras's before timing. "
+                ": the same tf_keras model converted by tf2onnx (tools/bench_onnx.py; converted beforehand in "
+                "another process, so its peak RSS is ONNX Runtime's), CPU execution provider, sequential, "
+                "intra_op_num_threads = threads; its output is checked against Keras's before timing. "
                 + "; ".join(sorted({f"{r['size']} px: batch {r['batch']}, {r['warmup']} warm-up batch(es), "
                                     f"{r['timing']}" for r in measured}, key=lambda t: int(t.split()[0]))) + ".", "",
                 "| model | size | batch | zoo | Keras | ONNX Runtime | zoo/Keras | zoo/ONNX Runtime "

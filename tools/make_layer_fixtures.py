@@ -59,6 +59,9 @@ CASES = {
     "rescaling_per_channel": (lambda: L.Rescaling(scale=[0.5, -2.0, 3.0], offset=[1.0, 0.0, -0.25]), [(2, 3, 2, 3)], 2),
     "conv2d_se_swish": (lambda: L.Conv2D(3, 1, padding="same", activation="swish"), [(2, 1, 1, 5)], 2),
     "conv2d_sigmoid": (lambda: L.Conv2D(4, 3, padding="same", activation="sigmoid"), [(2, 4, 4, 2)], 1),
+    # InceptionV3's BatchNormalization has no gamma; center=False drops beta. Inference mode.
+    "batchnorm_noscale": (lambda: L.BatchNormalization(scale=False), [(2, 3, 3, 4)], 2),
+    "batchnorm_nocenter": (lambda: L.BatchNormalization(center=False, epsilon=1.001e-5), [(2, 3, 3, 4)], 2),
 }
 
 
@@ -68,7 +71,7 @@ def write(path, layer, shapes, scale, rng):
     for v in layer.weights:
         if v.dtype == "int64":  # Normalization's count: how many samples adapt saw
             v.assign(np.int64(rng.integers(1, 100)))
-        elif v.name == "variance":
+        elif v.name in ("variance", "moving_variance"):
             v.assign(rng.uniform(0.1, 3, tuple(v.shape)).astype(np.float32))
         else:
             v.assign(rng.uniform(-1, 1, tuple(v.shape)).astype(np.float32))

@@ -21,6 +21,18 @@ final class BatchNormalizationTests: XCTestCase {
                                          "moving_variance(running_std) ones frozen"])
     }
 
+    /// Inference-mode forward and the gradients of x and of the one affine weight left, against
+    /// Keras 3 and tf.GradientTape (tools/make_layer_fixtures.py): InceptionV3's scale=False and
+    /// center=False.
+    func testWithoutScaleOrCenterMatchesKeras() throws {
+        let noScale = BatchNormalization("bn", scale: false)
+        try assertMatchesKerasFixture(noScale, "batchnorm_noscale")
+        XCTAssertEqual(noScale.weights.map(\.name), ["beta", "moving_mean", "moving_variance"])
+        let noCenter = BatchNormalization("bn", epsilon: 1.001e-5, center: false)
+        try assertMatchesKerasFixture(noCenter, "batchnorm_nocenter")
+        XCTAssertEqual(noCenter.weights.map(\.name), ["gamma", "moving_mean", "moving_variance"])
+    }
+
     func testOtherAxesAreRefused() {
         assertConfigRefused("BatchNormalization", ["axis": [1]],
                             "layer l has class BatchNormalization, which zoo does not support (axis 1)")
