@@ -197,9 +197,10 @@ def write_counts(out):
 
 
 def write_nested(out):
-    """nested_stem.tfkeras.h5 and nested_stem.k3.h5: a ConvNeXt-like model whose stem is a
-    nested Sequential (as ConvNeXt's, and so the official ConvNeXt files), saved as legacy HDF5
-    by tf-keras (`save_weights`) and Keras 3 (`model.save`), with its input and output."""
+    """nested_stem.tfkeras.h5, nested_stem.k3.h5 and nested_stem.k3.weights.h5: a ConvNeXt-like
+    model whose stem is a nested Sequential (as ConvNeXt's, and so the official ConvNeXt files),
+    saved as legacy HDF5 by tf-keras (`save_weights`) and Keras 3 (`model.save`), and as Keras 3
+    weights, each with the model's input and output."""
     import tf_keras
 
     rng = np.random.default_rng(1616)
@@ -210,14 +211,17 @@ def write_nested(out):
                              K.layers.LayerNormalization(epsilon=1e-6, name="m_stem_layernorm")], name="m_stem")
         model = K.Model(inp, K.layers.Dense(5, name="d")(stem(inp)))
         model.set_weights([rng.standard_normal(w.shape).astype(np.float32) for w in model.get_weights()])
-        path = os.path.join(out, f"nested_stem.{suffix}.h5")
+        paths = [os.path.join(out, f"nested_stem.{suffix}.h5")]
         if suffix == "tfkeras":
-            model.save_weights(path)
+            model.save_weights(paths[0])
         else:
-            model.save(path)
-        with h5py.File(path, "a") as f:
-            f.create_dataset("io_input", data=x)
-            f.create_dataset("io_output", data=np.asarray(model(x), np.float32))
+            model.save(paths[0])
+            paths.append(os.path.join(out, "nested_stem.k3.weights.h5"))
+            model.save_weights(paths[1])
+        for path in paths:
+            with h5py.File(path, "a") as f:
+                f.create_dataset("io_input", data=x)
+                f.create_dataset("io_output", data=np.asarray(model(x), np.float32))
         print(f"{path}: {model.count_params()} parameters")
 
 

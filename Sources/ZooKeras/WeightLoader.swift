@@ -177,12 +177,14 @@ func pairLayers(model: Model, file: KerasWeightFile, mode: LoadMode) -> LayerPai
     return pairs
 }
 
-/// The `layers/<key>` path Keras 3 saves each layer of `model` under.
+/// The `layers/<key>` path Keras 3 saves each layer of `model` under; a layer of a nested
+/// model (`Model.nestedIn`) is counted within it, under its key.
 public func keras3Keys(_ model: Model) -> [String: String] {
     var counters: [String: Int] = [:]
     var keys: [String: String] = [:]
     for layer in model.layers {
-        let base = snakeCase(layer.className)
+        let prefix = model.nestedIn[layer.name].map { $0 + "/" } ?? ""
+        let base = prefix + snakeCase(layer.className)
         if let n = counters[base] {
             counters[base] = n + 1
             keys[layer.name] = "\(base)_\(n + 1)"

@@ -17,6 +17,11 @@ public final class Model {
 
     public init(name: String) { self.name = name }
 
+    /// Layers that Keras keeps inside a nested model (ConvNeXt's stem, a Sequential), by name: the
+    /// key that nested model has among the model's layers (`sequential`, `sequential_1`). Keras 3
+    /// files store such a layer under it (`layers/sequential/layers/conv2d`), counted in it.
+    public var nestedIn: [String: String] = [:]
+
     /// nil (and empty shapes) until `input` is called.
     public var input: InputLayer? { nodes.first?.layer as? InputLayer }
     public var inputShape: [Int] { nodes.first?.outputShape ?? [] }

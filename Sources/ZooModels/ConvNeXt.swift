@@ -53,8 +53,8 @@ public func convnextxlarge(inputSize: (Int, Int) = (224, 224), includeTop: Bool 
 /// ConvNeXt blocks with a LayerNormalization and a 2x2 stride-2 convolution between stages. All
 /// LayerNormalizations have epsilon 1e-6. Keras nests the stem and each downsampling pair in a
 /// Sequential (`<name>_stem`, `<name>_downsampling_block_<i>`); zoo lays their layers out in the
-/// model, in the same order. Without the top Keras ends with a LayerNormalization after the
-/// optional pooling.
+/// model, in the same order, and records them in `nestedIn` for Keras 3 files. Without the top
+/// Keras ends with a LayerNormalization after the optional pooling.
 public func convnext(
     _ size: ConvNeXtSize, inputSize: (Int, Int) = (224, 224), includeTop: Bool = false, pooling: Pooling = .none,
     classes: Int = 1000, includePreprocessing: Bool = true, inputName: String = "input_1"
@@ -72,10 +72,14 @@ public func convnext(
     }
     x = try m(Conv2D("\(name)_stem_conv", filters: dims[0], kernelSize: 4, strides: 4), x)
     x = try m(LayerNormalization("\(name)_stem_layernorm", epsilon: 1e-6), x)
+    m.nestedIn["\(name)_stem_conv"] = "sequential"
+    m.nestedIn["\(name)_stem_layernorm"] = "sequential"
     for (i, depth) in size.depths.enumerated() {
         if i > 0 {
             x = try m(LayerNormalization("\(name)_downsampling_layernorm_\(i - 1)", epsilon: 1e-6), x)
             x = try m(Conv2D("\(name)_downsampling_conv_\(i - 1)", filters: dims[i], kernelSize: 2, strides: 2), x)
+            m.nestedIn["\(name)_downsampling_layernorm_\(i - 1)"] = "sequential_\(i)"
+            m.nestedIn["\(name)_downsampling_conv_\(i - 1)"] = "sequential_\(i)"
         }
         for j in 0..<depth {
             x = try convnextBlock(m, x, projectionDim: dims[i], name: "\(name)_stage_\(i)_block_\(j)")

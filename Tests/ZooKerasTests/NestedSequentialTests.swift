@@ -14,6 +14,7 @@ final class NestedSequentialTests: XCTestCase {
         x = try m(Conv2D("m_stem_conv", filters: 4, kernelSize: 2, strides: 2), x)
         x = try m(LayerNormalization("m_stem_layernorm", epsilon: 1e-6), x)
         try m(Dense("d", units: 5), x)
+        m.nestedIn = ["m_stem_conv": "sequential", "m_stem_layernorm": "sequential"]
         return m
     }
 
@@ -31,5 +32,17 @@ final class NestedSequentialTests: XCTestCase {
                 assertClose(y, try fixtureTensor(fixture, dataset: "io_output"), rtol: 1e-5, "\(suffix) \(mode)")
             }
         }
+    }
+
+    /// Keras 3 stores the nested model's layers under its own key, counted within it.
+    func testKeras3FilesFindTheNestedLayers() throws {
+        let fixture = "layers16/nested_stem.k3.weights.h5"
+        let file = try KerasWeightFile(path: fixturePath(fixture))
+        XCTAssertEqual(file.weightedLayers.map(\.key), ["dense", "sequential/conv2d", "sequential/layer_normalization"])
+        let m = try model()
+        let report = try loadWeights(into: m, from: file)
+        XCTAssertTrue(report.problems.isEmpty, "\(report.problems.map(report.problemSentence))")
+        assertClose(try m.predict(try fixtureTensor(fixture, dataset: "io_input")), try fixtureTensor(fixture, dataset: "io_output"),
+                    rtol: 1e-5, "Keras 3 weights")
     }
 }
