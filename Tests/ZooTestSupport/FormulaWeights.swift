@@ -45,12 +45,18 @@ public enum FormulaWeights {
 
     /// SplitMix64's finaliser over (i + 1) * golden + key, top 24 bits as k * 2^-23 - 1.
     static func uniform(_ count: Int, key: UInt64) -> [Float] {
-        (0..<count).map { i in
-            var z = UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15 &+ key
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return Float(Double(z >> 40) / Double(1 << 23) - 1)
+        // A plain loop into uninitialised storage: EfficientNetB7's 64M weights in a debug build.
+        [Float](unsafeUninitializedCapacity: count) { p, initialized in
+            var z0 = key
+            for i in 0..<count {
+                z0 = z0 &+ 0x9E37_79B9_7F4A_7C15  // (i + 1) * golden + key
+                var z = z0
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                z ^= z >> 31
+                p[i] = Float(Double(z >> 40) / Double(1 << 23) - 1)
+            }
+            initialized = count
         }
     }
 
