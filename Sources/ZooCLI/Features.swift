@@ -20,7 +20,7 @@ struct Features: ParsableCommand {
             same input.
             """)
 
-    @Option(help: "The backbone, a catalogue model: vgg16, vgg19, resnet50, resnet101, resnet152, resnet50v2, resnet101v2, resnet152v2 (`zoo catalogue`).")
+    @Option(help: ArgumentHelp("The backbone, a catalogue model: \(catalogueModelList) (`zoo catalogue`)."))
     var model: String
 
     @OptionGroup var source: FeatureSourceOptions

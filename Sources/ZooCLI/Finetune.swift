@@ -18,7 +18,7 @@ struct Finetune: ParsableCommand {
             tf-keras and Keras 3 load it with load_model, and its history is written as CSV beside it.
             """)
 
-    @Option(help: "The backbone, a catalogue model: vgg16, vgg19, resnet50, resnet101, resnet152, resnet50v2, resnet101v2, resnet152v2 (`zoo catalogue`).")
+    @Option(help: ArgumentHelp("The backbone, a catalogue model: \(catalogueModelList) (`zoo catalogue`)."))
     var model: String
 
     @OptionGroup var source: FeatureSourceOptions

@@ -8,7 +8,7 @@ struct Graph: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw a model's architecture as a Graphviz graph: layers with their class and output shape, edges from their inputs.")
 
-    @Argument(help: "The model: vgg16, vgg19, resnet50, resnet101, resnet152, resnet50v2, resnet101v2, resnet152v2 (`zoo catalogue`), mlp or cnn.")
+    @Argument(help: ArgumentHelp("The model: \(catalogueModelList) (`zoo catalogue`), mlp or cnn."))
     var model: String?
 
     @Option(help: "Draw the model stored in a Keras full-model file instead.")

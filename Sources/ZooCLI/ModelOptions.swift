@@ -31,6 +31,9 @@ struct ShapeOptions: ParsableArguments {
     }
 }
 
+/// The catalogue's models for help texts, so a new entry needs no edit of them.
+let catalogueModelList = catalogue.map(\.name).joined(separator: ", ")
+
 /// The --alpha help: the values each model that takes one allows, from the catalogue.
 let alphaHelp = "Keras's alpha, the width multiplier, where official weights exist: "
     + catalogue.filter { !$0.alphas.isEmpty }.map { "\($0.alphas.map { "\($0)" }.joined(separator: ", ")) for \($0.name)" }
@@ -52,7 +55,7 @@ func checkAlphaOption(_ model: String, _ alpha: Double?) throws {
 
 /// The options that pick a catalogue model's architecture, shared by every command that builds one.
 struct ArchitectureOptions: ParsableArguments {
-    @Argument(help: "The model: vgg16, vgg19, resnet50, resnet101, resnet152, resnet50v2, resnet101v2, resnet152v2 (`zoo catalogue`) (and, where it makes sense, mlp or cnn).")
+    @Argument(help: ArgumentHelp("The model: \(catalogueModelList) (`zoo catalogue`) (and, where it makes sense, mlp or cnn)."))
     var model: String
 
     @OptionGroup var shape: ShapeOptions

@@ -8,7 +8,7 @@ struct SummaryCommand: ParsableCommand {
         commandName: "summary",
         abstract: "Print a Keras-like model summary: layers, output shapes, parameter counts and totals.")
 
-    @Argument(help: "The model: vgg16, vgg19, resnet50, resnet101, resnet152, resnet50v2, resnet101v2, resnet152v2 (`zoo catalogue`), mlp or cnn.")
+    @Argument(help: ArgumentHelp("The model: \(catalogueModelList) (`zoo catalogue`), mlp or cnn."))
     var model: String?
 
     @Option(help: "Summarise the model stored in a Keras full-model file (.h5 from model.save, or .keras) instead.")

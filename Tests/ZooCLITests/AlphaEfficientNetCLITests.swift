@@ -149,7 +149,7 @@ final class AlphaEfficientNetCLITests: XCTestCase {
     /// squeeze-and-excitation gates and the per-image Dropout.
     func testEfficientNetFinetunesWithUnfrozenLayers() throws {
         let out = dir + "/efficientnet.h5"
-        let r = try zoo("finetune", "--model", "efficientnetb0", "--untrained", "--size", "32", "--limit", "40", "--epochs", "1",
+        let r = try zoo("finetune", "--model", "efficientnetb0", "--untrained", "--size", "32", "--limit", "16", "--epochs", "1",
                         "--hidden", "0", "--unfreeze", "4", "--cache-dir", dir + "/cache", "--output", out)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out), r.stdout)
