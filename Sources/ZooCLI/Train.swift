@@ -41,7 +41,10 @@ struct Train: ParsableCommand {
         let test: Evaluation
     }
 
-    func validate() throws { try checkModelName(model, among: scratchCatalogue.map(\.name)) }
+    func validate() throws {
+        try checkModelName(model, among: scratchCatalogue.map(\.name))
+        try training.checkMemory(try scratchModel(model).build([28, 28, 1], 10), defaultBatchSize: 128, what: "training \(model)")
+    }
 
     func run() throws {
         try checkWritable(output)
