@@ -58,6 +58,10 @@ public struct FeatureSource: Sendable {
         key.cut = unfrozen > 0 ? model.nodes.last!.layer.name : nil
         let cache = FeatureCache(directory: cacheDirectory ?? configuration.featureCacheDirectory)
         if !noCache, let hit = cache.lookup(key) { return Extracted(path: hit, cacheHit: true, computeSeconds: nil) }
+        // Another process may be computing this entry: wait for it, then take its result.
+        let lock = noCache ? nil : try cache.lock(key)
+        defer { lock?.unlock() }
+        if !noCache, let hit = cache.lookup(key) { return Extracted(path: hit, cacheHit: true, computeSeconds: nil) }
         try backbone.fill(full, weightsPath: weightsPath, configuration: configuration, monitor: monitor)
         let target = noCache
             ? output ?? configuration.temporaryPath("features-\(entry.name)-\(split.rawValue).h5") : cache.path(for: key)
