@@ -49,7 +49,7 @@ def copy(tmp_path, fixture, name=None):
 
 def test_short_campaign():
     """RUNS mutated inputs of each of the 11 kinds."""
-    runs = 50
+    runs = 30
     r = subprocess.run([sys.executable, str(Path(fuzz.__file__)), "--runs", str(runs), "--seed", "7", "--zoo", ZOO],
                        capture_output=True, text=True, timeout=900)
     assert r.stdout.strip().splitlines()[-1] == f"{runs * len(fuzz.KINDS)} passed, 0 failed", r.stdout + r.stderr
