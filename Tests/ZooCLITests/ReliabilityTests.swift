@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 import ZooHDF5
+import ZooModels
+@testable import ZooCLI
 
 /// Runs zoo under `ulimit -v` (RLIMIT_AS) through the shell.
 func zooUnderAddressSpaceLimit(kibibytes: Int, _ arguments: [String]) throws -> ZooRun {
@@ -128,5 +130,37 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("\(path): the HDF5 library "), r.stderr)
         XCTAssertTrue(r.stderr.contains("(the limit for a file of 19 KB)"), r.stderr)
         XCTAssertLessThan(seconds, 10.5, "any file is decided within 10 s")
+    }
+
+    /// The file check's limits grow with the file: 1 s of CPU and 2 s for small files, one more of
+    /// each per 64 MiB, capped at 8 s of CPU and 10 s.
+    func testFileCheckBudgetScalesWithSize() {
+        let small = FileCheckBudget.forFile(bytes: 19 << 10, override: nil)
+        XCTAssertEqual([Double(small.cpuSeconds), small.wallSeconds, small.starvedWallSeconds], [1, 2, 10])
+        XCTAssertEqual(small.reason, "the limit for a file of 19 KB")
+        let vgg16 = FileCheckBudget.forFile(bytes: 553_467_096, override: nil)  // VGG16 with its top
+        XCTAssertEqual([Double(vgg16.cpuSeconds), vgg16.wallSeconds], [8, 10])
+        let mid = FileCheckBudget.forFile(bytes: 100 << 20, override: nil)
+        XCTAssertEqual([Double(mid.cpuSeconds), mid.wallSeconds], [2, 3])
+        let huge = FileCheckBudget.forFile(bytes: Int.max, override: nil)
+        XCTAssertEqual([Double(huge.cpuSeconds), huge.wallSeconds], [8, 10])
+        let set = FileCheckBudget.forFile(bytes: 19 << 10, override: 0.001)
+        XCTAssertEqual([Double(set.cpuSeconds), set.wallSeconds, set.starvedWallSeconds], [1, 0.001, 0.001])
+    }
+
+    /// VGG16 at 32x32: the peak is in block1_conv2, whose input (block1_conv1's 32x32x64 output)
+    /// and output are live together with the caller's 32x32x3 input.
+    func testActivationEstimateFollowsTheGraph() throws {
+        let vgg = try catalogueEntry("vgg16").build((32, 32), false, .avg)
+        XCTAssertEqual(vgg.inferencePeakFloatsPerImage, 32 * 32 * 3 + 2 * 32 * 32 * 64)
+        XCTAssertGreaterThan(vgg.trainingFloatsPerImage, 2 * vgg.inferencePeakFloatsPerImage)
+        let budget = MemoryBudget(bytes: activationWorkspaceBytes + 10 * 4 * vgg.inferencePeakFloatsPerImage, source: "test")
+        XCTAssertEqual(fittingInferenceBatch(vgg, batch: 64, budget: budget), 10)
+        XCTAssertEqual(fittingInferenceBatch(vgg, batch: 8, budget: budget), 8)
+        XCTAssertThrowsError(try checkActivationMemory(floatsPerImage: vgg.inferencePeakFloatsPerImage, batch: 11, what: "vgg16",
+                                                       budget: budget))
+        XCTAssertNoThrow(try checkActivationMemory(floatsPerImage: vgg.inferencePeakFloatsPerImage, batch: 10, what: "vgg16",
+                                                   budget: budget))
+        XCTAssertEqual(activationBytes(floatsPerImage: Int.max / 2, batch: 3), Int.max)
     }
 }
