@@ -37,8 +37,8 @@ echo "== EfficientNetB0 (ImageNet-weights architecture) at its minimum size agai
 echo "== MNIST features against TensorFlow (tools/compare_features.py; 64 px makes avg and max pooling differ)"
 "$venv/bin/python" tools/compare_features.py --zoo .build/release/zoo --cases vgg16:32,vgg16:48,resnet50:32,vgg16:64,resnet50:64
 
-echo "== tools/zootools, MNIST download, interrupted and failing writes, TensorBoard read-back, short fuzz campaign (pytest)"
-"$venv/bin/python" -m pytest -q -p no:cacheprovider tools/test_zootools.py tools/test_download_mnist.py tools/test_interrupts.py tools/test_tensorboard.py tools/test_fuzz.py
+echo "== tools/zootools, MNIST download, interrupted and failing writes, TensorBoard read-back, short fuzz campaign, concurrent caches, kills (pytest)"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider tools/test_zootools.py tools/test_download_mnist.py tools/test_interrupts.py tools/test_tensorboard.py tools/test_fuzz.py tools/test_concurrency.py tools/test_kills.py
 
 echo "== export round trip: zoo finetune -> tf-keras and Keras 3 load_model -> same predictions (tools/check_export.py)"
 for model in vgg16 resnet50; do

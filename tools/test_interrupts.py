@@ -61,6 +61,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -76,6 +77,8 @@ EPOCHS = 30
 TRAIN_SEED = "1"  # also the seed of the untrained backbone, so part of the feature cache key
 # zoo names temporaries .FINAL.tmp-<pid>-<random> (the pid lets a later run remove stale ones)
 TMP_RE = re.compile(r"^\.(?P<final>.+)\.tmp-(?:[0-9]+-)?[0-9A-Za-z]+$")
+# The feature cache's per-entry lock files (flock; empty, never read as entries).
+LOCK_RE = re.compile(r"^\.(?P<final>.+\.h5)\.lock$")
 PROGRESS_RE = re.compile(r"\[[=>.]*\] +\d+%")
 
 
@@ -258,7 +261,7 @@ def cache_problems(cache):
         return problems
     for name in sorted(os.listdir(cache)):
         path = os.path.join(cache, name)
-        if TMP_RE.match(name):
+        if TMP_RE.match(name) or LOCK_RE.match(name):
             continue
         if not name.endswith(".h5"):
             problems.append(f"{cache}: unexpected file {name!r}")
@@ -924,4 +927,112 @@ def test_resume_other_runs_checkpoint(zoo, tmp_path):
     for name in ("b.h5", "c.h5"):
         if os.path.exists(tmp_path / name):
             problems.append(f"{name} was written by a refused run")
+    assert problems == [], "\n".join(problems)
+
+
+# ---------------------------------------------------------------- exit status 6 for every writer
+
+def leave_free(fs, nbytes):
+    """Fills the tmpfs `fs` with a hidden file until about `nbytes` remain free."""
+    filler = fs / ".filler"
+    filler.unlink(missing_ok=True)
+    stat = os.statvfs(fs)
+    free = stat.f_bavail * stat.f_frsize
+    with open(filler, "wb") as f:
+        f.write(b"\0" * max(0, free - nbytes))
+
+
+
+
+def writer_args(zoo, tmp_path, fs, args):
+    """`args` with FS and T filled in; trains the model a `predict` case reads first."""
+    if "T/mlp.h5" in args:
+        run(zoo, MLP + ["--output", tmp_path / "mlp.h5"], tmp_path)
+    subs = {"FS": str(fs), "T": str(tmp_path)}
+    return [re.sub(r"\b(FS|T)(?=/)", lambda m: subs[m.group(1)], str(a)) for a in args]
+
+# (id, args after `zoo` (FS: the full file system, T: elsewhere), bytes left free, what the line names)
+WRITER_CASES = [
+    ("model-export", MLP + ["--output", "FS/m.h5"], 4096, "FS/m.h5"),
+    ("checkpoint", MLP + ["--output", "T/m.h5", "--checkpoint-dir", "FS/ck"], 4096, "FS/ck"),
+    ("tensorboard", MLP + ["--epochs", "3", "--output", "T/m.h5", "--tensorboard", "FS/tb", "--histogram-freq", "1"], 6000,
+     "FS/tb/"),
+    ("plot", MLP + ["--output", "T/m.h5", "--plot", "FS/p.svg"], 2000, "FS/p.svg"),
+    ("predictions", ["predict", "--model-file", "T/mlp.h5", "--limit", "500", "--output", "FS/p.h5"], 1000, "FS/p.h5"),
+    ("features-output", ["features", "--model", "vgg16", "--untrained", "--limit", "60", "--no-cache",
+                         "--output", "FS/f.h5"], 20_000, "FS/f.h5"),
+    ("features-cache-entry", ["features", "--model", "vgg16", "--untrained", "--limit", "60", "--cache-dir", "FS/cache",
+                              "--output", "T/f.h5"], 20_000, "FS/cache/"),
+]
+
+
+@pytest.mark.parametrize("case,args,free,names", WRITER_CASES, ids=[c[0] for c in WRITER_CASES])
+def test_full_disk_is_exit_6(zoo, tmp_path, tiny_fs, case, args, free, names):
+    """Every writer on a full file system: exit status 6, one line naming the file, and no
+    partial file (TensorBoard's event files, which are logs, keep only whole records)."""
+    filled = writer_args(zoo, tmp_path, tiny_fs, args)
+    leave_free(tiny_fs, free)
+    r = run(zoo, filled, tmp_path)
+    problems = stderr_problems(r, f"[{case}, {free} bytes free] ") + clarity_problems(r, [str(tiny_fs) + names[2:]])
+    if r.returncode != 6:
+        problems.append(f"exit status {r.returncode}, not 6")
+    if "No space left on device" not in r.stderr:
+        problems.append(f"the reason is not the OS's: {r.stderr!r}")
+    for rel in files_under(tiny_fs):
+        path = tiny_fs / rel
+        if rel == ".filler" or (rel.startswith("cache" + os.sep) and LOCK_RE.match(os.path.basename(rel))):
+            continue
+        if "tfevents" in rel:
+            problems += event_file_problems(path)
+        else:
+            problems.append(f"{path} left behind")
+    assert problems == [], "\n".join(problems)
+
+
+def event_file_problems(path):
+    """A TFRecord stream of whole records with good length CRCs, starting with the version event."""
+    data = path.read_bytes()
+    at, records = 0, 0
+    while at < len(data):
+        if len(data) - at < 12:
+            return [f"{path}: {len(data) - at} trailing bytes"]
+        length = int.from_bytes(data[at:at + 8], "little")
+        if at + 16 + length > len(data):
+            return [f"{path}: record at {at} cut short"]
+        at += 16 + length
+        records += 1
+    return [] if records and b"brain.Event:2" in data[:64] else [f"{path}: no version record"]
+
+
+@pytest.fixture
+def read_only_fs(tiny_fs):
+    r = subprocess.run(["mount", "-o", "remount,ro", str(tiny_fs)], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot remount read-only: {r.stderr.strip()}")
+    return tiny_fs
+
+
+@pytest.mark.parametrize("case,args,free,names", WRITER_CASES, ids=[c[0] for c in WRITER_CASES])
+def test_read_only_output_is_exit_6(zoo, tmp_path, read_only_fs, case, args, free, names):
+    r = run(zoo, writer_args(zoo, tmp_path, read_only_fs, args), tmp_path)
+    problems = stderr_problems(r, f"[{case}, read-only] ") + clarity_problems(r, [str(read_only_fs) + names[2:].rstrip("/")])
+    if r.returncode != 6:
+        problems.append(f"exit status {r.returncode}, not 6")
+    assert problems == [], "\n".join(problems)
+
+
+def test_download_to_full_disk_is_exit_6(zoo, tmp_path, tiny_fs, notop_weights, weight_server):
+    """Official weights downloaded into a Keras cache on a full file system: exit status 6 (not
+    5, the server is fine), one line naming the file, nothing left in the cache."""
+    env, _, _ = download_setup(tmp_path, weight_server, notop_weights, hashlib.md5(notop_weights).hexdigest())
+    env["KERAS_HOME"] = str(tiny_fs / "keras")
+    r = run(zoo, ["load", "vgg16", "--size", "32"], tmp_path, env=env)
+    problems = stderr_problems(r, "[download, 1 MiB tmpfs] ") + clarity_problems(r, [tiny_fs / "keras" / "models" / NOTOP])
+    if r.returncode != 6:
+        problems.append(f"exit status {r.returncode}, not 6")
+    if "No space left on device" not in r.stderr:
+        problems.append(f"the reason is not the OS's: {r.stderr!r}")
+    left = files_under(tiny_fs)
+    if left:
+        problems.append(f"{tiny_fs} holds {left}")
     assert problems == [], "\n".join(problems)

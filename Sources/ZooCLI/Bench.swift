@@ -61,6 +61,8 @@ struct Bench: ParsableCommand {
         if let batches, batches <= 0 { throw ValidationError("--batches must be positive") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be >= 0") }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive") }
+        guard seconds.isFinite, seconds > 0 else { throw ValidationError("--seconds must be a finite number greater than 0, got \(seconds)") }
+        try checkRange(threads, 1...1024, flag: "--threads")
     }
 
     func run() throws {
@@ -71,6 +73,9 @@ struct Bench: ParsableCommand {
 
     private func measure(_ environment: ComputeEnvironment) throws {
         let keras = try architecture.build()
+        // Before the weights are initialised: a batch that cannot fit is refused at once.
+        try checkActivationMemory(floatsPerImage: keras.inferencePeakFloatsPerImage, batch: batchSize,
+                                  what: "\(architecture.model.lowercased()) at \(keras.inputShape.map(String.init).joined(separator: "x"))")
         keras.initializeKerasDefaults(seed: 1)
         let model = try keras.fusedForInference()
         environment.prepare(model)

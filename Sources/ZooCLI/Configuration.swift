@@ -25,6 +25,6 @@ extension ZooConfiguration {
 /// zoo's environment is read once, here, and passed down from the commands.
 let zooConfiguration = ZooConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
 
-/// How long the file check's child may take (`ZOO_CHECK_TIMEOUT` seconds, default 60): reading
-/// a 553 MB file takes half a second, but libhdf5 can loop for minutes on a damaged heap.
-let fileCheckTimeout = ProcessInfo.processInfo.environment["ZOO_CHECK_TIMEOUT"].flatMap(TimeInterval.init) ?? 60
+/// How long the file check's child may take when `ZOO_CHECK_TIMEOUT` (seconds) is set; without
+/// it the limit scales with the file's size (`FileCheckBudget`).
+let fileCheckTimeoutOverride = ProcessInfo.processInfo.environment["ZOO_CHECK_TIMEOUT"].flatMap(TimeInterval.init)

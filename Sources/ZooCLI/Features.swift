@@ -62,7 +62,7 @@ struct Features: ParsableCommand {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         let features = try withUntrainedHint {
             try source.source(model: model, seed: seed).extract(
-                split, batchSize: batchSize, output: output, configuration: zooConfiguration, monitor: cliMonitor(json: json))
+                split, batchSize: try fittingFeatureBatch(model: model, batch: batchSize), output: output, configuration: zooConfiguration, monitor: cliMonitor(json: json))
         }
         let path = features.path
         if path != output { try AtomicOutput.copy(path, to: output) }

@@ -63,6 +63,8 @@ struct Finetune: ParsableCommand {
         try checkBackboneSize(model, size: source.size)
         try checkAlphaOption(model, source.alpha)
         guard hidden >= 0, (0..<1).contains(dropout) else { throw ValidationError("--hidden must be >= 0 and --dropout in [0, 1)") }
+        try checkUnfreezeFlags(model: model, size: source.size, pooling: source.pooling, unfreeze: unfreeze, backboneLr: backboneLr,
+                               unfreezeEpochs: unfreezeEpochs, training: training)
     }
 
     func run() throws {

@@ -38,6 +38,7 @@ struct Forward: ParsableCommand {
         model.replan(policy: zooConfiguration.convPolicy)
         _ = try weights.load(into: model, entry: arch.entry(), includeTop: arch.includeTop)
         let fused = try model.fusedForInference()
+        let batchSize = fittingInferenceBatch(fused, batch: batchSize)
         var outputs: [Float] = []
         let bar = ProgressBar(label: "forward", total: Int64(shape[0]), unit: .images)
         for start in stride(from: 0, to: shape[0], by: batchSize) {

@@ -56,6 +56,9 @@ struct Train: ParsableCommand {
     func validate() throws {
         try checkModelName(model, among: scratchCatalogue.map(\.name))
         guard imageSize > 0 else { throw ValidationError("--image-size must be positive") }
+        // MNIST digits are 28x28x1; an image folder's images come at --image-size in --color-mode.
+        let shape = isImageFolder(data) ? [imageSize, imageSize, colorMode.channels] : [28, 28, 1]
+        try training.checkMemory(try scratchModel(model).build(shape, 10), defaultBatchSize: 128, what: "training \(model)")
     }
 
     func run() throws {

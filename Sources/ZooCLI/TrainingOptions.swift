@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ZooLayers
 import ZooKeras
+import ZooModels
 import ZooPipelines
 import ZooSupport
 import ZooTensor
@@ -65,6 +66,11 @@ struct TrainingFlags: ParsableArguments {
 
     func validate() throws {
         guard epochs > 0, batchSize ?? 1 > 0 else { throw ValidationError("--epochs and --batch-size must be positive") }
+        try checkPositiveFinite(lr, flag: "--lr")
+        try checkRange(momentum, 0...1, flag: "--momentum")  // Keras's own range
+        guard stepEvery > 0 else { throw ValidationError("--step-every must be positive, got \(stepEvery)") }
+        try checkPositiveFinite(stepFactor, flag: "--step-factor")
+        if let earlyStopping, earlyStopping < 0 { throw ValidationError("--early-stopping must be 0 or more, got \(earlyStopping)") }
         guard (0..<1).contains(validationSplit) else { throw ValidationError("--validation-split must be in [0, 1)") }
         if resume && checkpointDir == nil { throw ValidationError("--resume needs --checkpoint-dir") }
         guard histogramFreq >= 0 else { throw ValidationError("--histogram-freq must be 0 or more") }
@@ -115,4 +121,29 @@ func writeTextAtomically(_ text: String, to path: String) throws {
 /// Runs an external converter (rsvg-convert, dot) and fails with its name if it fails.
 func runTool(_ tool: String, _ arguments: [String]) throws {
     try ZooPipelines.runTool(tool, arguments)
+}
+
+extension TrainingFlags {
+    /// Refuses, before any work, a batch whose training activations in `model` would not fit in memory.
+    func checkMemory(_ model: Model, defaultBatchSize: Int, what: String) throws {
+        try checkActivationMemory(floatsPerImage: model.trainingFloatsPerImage, batch: batchSize ?? defaultBatchSize, what: what)
+    }
+}
+
+/// `zoo finetune`'s second-stage flags, checked before any features are computed (the features
+/// of both splits can take minutes): the rates and epochs, `--unfreeze` against the backbone's
+/// layers with weights (what it counts, as `Model.split(belowTopWeighted:)` does), and the
+/// memory its training batch needs.
+func checkUnfreezeFlags(model name: String, size: Int, pooling: Pooling, unfreeze: Int, backboneLr: Float,
+                        unfreezeEpochs: Int?, training: TrainingFlags) throws {
+    try checkPositiveFinite(backboneLr, flag: "--backbone-lr")
+    if let unfreezeEpochs, unfreezeEpochs <= 0 { throw ValidationError("--unfreeze-epochs must be positive, got \(unfreezeEpochs)") }
+    let backbone = try catalogueEntry(name).build((size, size), false, pooling)
+    let weighted = backbone.nodes.filter { !$0.layer.weights.isEmpty }.count
+    guard (0...weighted).contains(unfreeze) else {
+        throw ValidationError("--unfreeze must be in 0...\(weighted) for \(name.lowercased()) (its layers with weights), got \(unfreeze)")
+    }
+    guard unfreeze > 0 else { return }
+    let upper = try backbone.split(belowTopWeighted: unfreeze).upper
+    try training.checkMemory(upper, defaultBatchSize: 64, what: "training the top \(unfreeze) layers of \(name.lowercased()) at \(size)x\(size)")
 }

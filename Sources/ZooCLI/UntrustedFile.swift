@@ -26,12 +26,60 @@ func openUntrustedDataset(_ path: String, _ name: String) throws -> H5Dataset {
     return try H5File.open(path).root.dataset(name)
 }
 
+/// How long the file check may take, scaled with the file's size: reading everything zoo touches
+/// in a 553 MB weight file takes half a second, so a small file gets 1 s of CPU and 2 s of wall
+/// time, and 1 s more of each per 64 MiB, up to 8 s of CPU and 10 s of wall time for any file.
+/// libhdf5 can loop forever on a damaged file (HAZARDS.md), and the user should hear so in
+/// seconds, not wait a minute for what looks like a hang. `ZOO_CHECK_TIMEOUT` replaces the scale.
+struct FileCheckBudget: Equatable {
+    /// The child's RLIMIT_CPU: past it the kernel stops the child with SIGXCPU.
+    let cpuSeconds: Int
+    /// How long the parent waits for the child.
+    let wallSeconds: Double
+    /// How long the parent waits for a child the machine has starved of CPU (it did not loop,
+    /// it was not scheduled): any file is decided within this.
+    let starvedWallSeconds: Double
+    /// Why these limits, for messages.
+    let reason: String
+
+    static let maximumWallSeconds = 10.0
+    static let bytesPerSecond = 64 << 20
+
+    static func forFile(bytes: Int, override: TimeInterval? = fileCheckTimeoutOverride) -> FileCheckBudget {
+        if let override {
+            let cpu = Int(max(1, override.rounded(.up)))  // a 0 s limit would kill at once
+            return FileCheckBudget(cpuSeconds: cpu, wallSeconds: override, starvedWallSeconds: override,
+                                   reason: "the limit ZOO_CHECK_TIMEOUT sets")
+        }
+        let extra = max(0, bytes) / bytesPerSecond
+        let wall = min(maximumWallSeconds, Double(2 + extra))
+        return FileCheckBudget(cpuSeconds: min(8, 1 + extra), wallSeconds: wall, starvedWallSeconds: maximumWallSeconds,
+                               reason: "the limit for a file of \(describeFileSize(bytes))")
+    }
+}
+
+func describeFileSize(_ bytes: Int) -> String {
+    bytes < 1 << 20 ? "\(max(1, (bytes + 1023) >> 10)) KB" : String(format: "%.0f MB", Double(bytes) / 1e6)
+}
+
+/// CPU seconds (user and system) a child process has used so far, from /proc/PID/stat.
+private func cpuSeconds(of pid: pid_t) -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    // After the command name: state is field 3, utime 14 and stime 15.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 /// Runs `zoo check-file [--dataset D] h5Path`; turns its death, a timeout or its error into a
-/// one-line error naming `name`, with exit status 3.
+/// one-line error naming `name` and why, with exit status 3.
 func checkInChildProcess(_ h5Path: String, name: String, dataset: String? = nil) throws {
+    let bytes = (try? FileManager.default.attributesOfItem(atPath: h5Path)[.size] as? Int) ?? 0
+    let budget = FileCheckBudget.forFile(bytes: bytes)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-    process.arguments = ["check-file"] + (dataset.map { ["--dataset", $0] } ?? []) + ["--", h5Path]
+    process.arguments = ["check-file", "--cpu-seconds", "\(budget.cpuSeconds)"] + (dataset.map { ["--dataset", $0] } ?? []) + ["--", h5Path]
     var environment = ProcessInfo.processInfo.environment
     // A crash is what is being tested for: Swift's backtracer would take seconds to print pages.
     environment["SWIFT_BACKTRACE"] = "enable=no"
@@ -42,6 +90,7 @@ func checkInChildProcess(_ h5Path: String, name: String, dataset: String? = nil)
     process.standardError = errorPipe
     let exited = DispatchSemaphore(value: 0)
     process.terminationHandler = { _ in exited.signal() }
+    let start = DispatchTime.now()
     do {
         try process.run()
     } catch {
@@ -54,13 +103,24 @@ func checkInChildProcess(_ h5Path: String, name: String, dataset: String? = nil)
         errorOutput.data = errorPipe.fileHandleForReading.readDataToEndOfFile()
         drained.signal()
     }
-    if exited.wait(timeout: .now() + fileCheckTimeout) == .timedOut {
+    var timedOut = exited.wait(timeout: start + budget.wallSeconds) == .timedOut
+    // A child that used little of its time was starved by a busy machine, not looping (a loop
+    // burns CPU and RLIMIT_CPU stops it): it may go on up to the limit for any file.
+    if timedOut, budget.starvedWallSeconds > budget.wallSeconds,
+       let used = cpuSeconds(of: process.processIdentifier), used < 0.5 * budget.wallSeconds {
+        timedOut = exited.wait(timeout: start + budget.starvedWallSeconds) == .timedOut
+    }
+    if timedOut {
         kill(process.processIdentifier, SIGKILL)
         exited.wait()
-        throw ExitStatus.Failure(status: .unreadableFile, message: "\(name): the HDF5 library did not finish reading this file in \(Int(fileCheckTimeout)) s; it is corrupt or not a Keras file")
+        let waited = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        throw ExitStatus.Failure(status: .unreadableFile, message: "\(name): the HDF5 library did not finish reading this file in \(Int(waited)) s (\(budget.reason)); it is corrupt or not a Keras file")
     }
     drained.wait()
     let status = process.terminationStatus
+    if process.terminationReason == .uncaughtSignal && status == SIGXCPU {
+        throw ExitStatus.Failure(status: .unreadableFile, message: "\(name): the HDF5 library used more than \(budget.cpuSeconds) s of CPU reading this file (\(budget.reason)), as it does looping on a damaged file; it is corrupt or not a Keras file")
+    }
     if process.terminationReason == .uncaughtSignal {
         throw ExitStatus.Failure(status: .unreadableFile, message: "\(name): the HDF5 library crashed reading this file (signal \(status)); it is corrupt or not a Keras file")
     }
@@ -90,6 +150,9 @@ struct CheckFile: ParsableCommand {
     @Option(help: "Read only this dataset (in full) of a file that is not a Keras file.")
     var dataset: String?
 
+    @Option(help: "CPU seconds the check may use (default: the limit for the file's size).")
+    var cpuSeconds: Int?
+
     func run() throws {
         var limit = rlimit()
         if getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0 {
@@ -103,8 +166,10 @@ struct CheckFile: ParsableCommand {
         // child must not live on (a hostile file can keep the HDF5 library busy for minutes).
         _ = prctl(PR_SET_PDEATHSIG, UInt(SIGKILL))
         if getppid() == 1 { throw ExitCode(3) }  // the parent died before the line above
-        let seconds = rlim_t(max(1, fileCheckTimeout.rounded(.up)))  // a 0 s limit would kill at once
-        var cpu = rlimit(rlim_cur: seconds, rlim_max: seconds + 5)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let seconds = rlim_t(max(1, cpuSeconds ?? FileCheckBudget.forFile(bytes: size).cpuSeconds))
+        // SIGXCPU at the soft limit (the parent names it); SIGKILL a second later if ignored.
+        var cpu = rlimit(rlim_cur: seconds, rlim_max: seconds + 1)
         _ = setrlimit(__rlimit_resource_t(RLIMIT_CPU.rawValue), &cpu)
         if let dataset {
             try readRows(of: H5File.open(path).root.dataset(dataset))

@@ -101,5 +101,7 @@ func printError(_ message: String) {
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    // A diverged training run has NaN losses; Python's json reads these tokens' string forms back.
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }

@@ -45,7 +45,7 @@ public struct WeightDownloader: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw WeightDownloadError.io(file: directory, reason: error.localizedDescription)
+            throw WeightDownloadError.io(file: directory, reason: AtomicOutput.reason(error))
         }
         // AtomicOutput reports any failure as a write error; a failed download keeps its own.
         var failure: WeightDownloadError?
@@ -70,7 +70,7 @@ public struct WeightDownloader: Sendable {
             guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
             file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         } catch {
-            throw WeightDownloadError.io(file: destination, reason: error.localizedDescription)
+            throw WeightDownloadError.io(file: destination, reason: AtomicOutput.reason(error))
         }
         defer { try? file.close() }  // idempotent; makes early exits safe
 
@@ -89,13 +89,13 @@ public struct WeightDownloader: Sendable {
 
         if let failure = sink.failure { throw failure }
         do { try file.synchronize(); try file.close() } catch {
-            throw WeightDownloadError.io(file: destination, reason: error.localizedDescription)
+            throw WeightDownloadError.io(file: destination, reason: AtomicOutput.reason(error))
         }
         if let expected = fileHash?.lowercased() {
             let found: String
             // Keras's `validate_file`: 64 hex digits are a sha256, anything else an md5.
             do { found = expected.count == 64 ? try SHA256.hex(ofFile: path) : try MD5.hex(ofFile: path) } catch {
-                throw WeightDownloadError.io(file: destination, reason: error.localizedDescription)
+                throw WeightDownloadError.io(file: destination, reason: AtomicOutput.reason(error))
             }
             guard found == expected else {
                 throw WeightDownloadError.checksum(file: destination, expected: expected, found: found)
@@ -150,7 +150,7 @@ final class WeightDownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sen
             do {
                 try file.write(contentsOf: data)
             } catch {
-                _failure = .io(file: destination, reason: error.localizedDescription)
+                _failure = .io(file: destination, reason: AtomicOutput.reason(error))
                 dataTask.cancel()
                 return nil
             }

@@ -1,5 +1,6 @@
 import Foundation
 import ZooModels
+import ZooSupport
 
 public enum WeightStoreError: Error, CustomStringConvertible {
     case notCached(file: String, cache: String, url: String, reason: String)
@@ -43,7 +44,23 @@ public struct WeightStore: Sendable {
             throw WeightStoreError.notCached(file: file.fileName, cache: cacheDirectory, url: file.url, reason: "bad URL")
         }
         do {
-            try WeightDownloader().download(from: url, to: path, fileHash: file.fileHash, progress: progress)
+            // Two processes wanting the same file download it once: the second waits for the
+            // first's lock and then finds the file in place. The lock is on the directory, so
+            // Keras's cache gets no lock files (and downloads into one cache run one at a time).
+            do {
+                try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
+            } catch {
+                throw OutputError(path: cacheDirectory, reason: "cannot create the directory: \(AtomicOutput.reason(error))")
+            }
+            let lock = try FileLock(directory: cacheDirectory)
+            defer { lock.unlock() }
+            if !FileManager.default.fileExists(atPath: path) {
+                try WeightDownloader().download(from: url, to: path, fileHash: file.fileHash, progress: progress)
+            }
+        } catch let error as OutputError {
+            throw error  // the cache cannot be written (full, read-only): exit status 6, not a failed download
+        } catch let WeightDownloadError.io(file, reason) {
+            throw OutputError(path: file, reason: reason)
         } catch {
             throw WeightStoreError.notCached(file: file.fileName, cache: cacheDirectory, url: file.url, reason: "\(error)")
         }

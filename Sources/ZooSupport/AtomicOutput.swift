@@ -63,12 +63,21 @@ public enum AtomicOutput {
     }
 
     /// One line for any error, preferring the POSIX reason (e.g. "No space left on device").
-    static func reason(_ error: Error) -> String {
+    public static func reason(_ error: Error) -> String {
         let ns = error as NSError
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
             return String(cString: strerror(Int32(underlying.code)))
         }
         if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        // Foundation on Linux reports some write failures as bare Cocoa codes; the OS's words are clearer.
+        if let cocoa = error as? CocoaError {
+            switch cocoa.code {
+            case .fileWriteOutOfSpace: return String(cString: strerror(ENOSPC))
+            case .fileWriteVolumeReadOnly: return String(cString: strerror(EROFS))
+            case .fileWriteNoPermission: return String(cString: strerror(EACCES))
+            default: break
+            }
+        }
         if error is CocoaError { return ns.localizedDescription }
         let text = "\(error)".replacingOccurrences(of: "\n", with: " ")
         // HDF5's error stack ends in the OS's own words (e.g. 'File too large'); that is the reason.

@@ -15,6 +15,8 @@ public struct Checkpoint {
         scalars.bestWeights = [:]
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
+        // A diverged run has NaN or infinite losses, which plain JSON cannot hold.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         try writeHDF5Atomically(path) { file in
             let root = file.root
             try root.setAttribute("run", .string(run))
@@ -41,7 +43,7 @@ public struct Checkpoint {
             throw CheckpointError.differentRun(file: path, saved: savedRun, requested: run)
         }
         guard let json = try root.stringList("state").first,
-              var state = try? JSONDecoder().decode(TrainingState.self, from: Data(json.utf8)) else {
+              var state = try? checkpointDecoder.decode(TrainingState.self, from: Data(json.utf8)) else {
             throw CheckpointError.corrupt(file: path, reason: "no readable training state")
         }
         for (p, w) in model.trainableWeights {
@@ -71,3 +73,10 @@ public enum CheckpointError: Error, CustomStringConvertible {
         }
     }
 }
+
+/// Reads what `Checkpoint.save` writes, NaN and infinite losses included.
+private let checkpointDecoder: JSONDecoder = {
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return decoder
+}()

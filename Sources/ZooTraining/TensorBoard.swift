@@ -1,5 +1,6 @@
 import Foundation
 import ZooLayers
+import ZooSupport
 
 /// Writes TensorBoard event files the way Keras's TensorBoard callback lays them out:
 /// `DIR/train/events.out.tfevents.*` and `DIR/validation/...`, with per-epoch scalars
@@ -37,8 +38,11 @@ public final class TensorBoardWriter {
         guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
         }
-        // The first event of every file names the format version.
-        try write(h, event(step: 0, fields: field(3, string: "brain.Event:2")))
+        // The first event of every file names the format version; a file without it is removed.
+        do { try write(h, event(step: 0, fields: field(3, string: "brain.Event:2"))) } catch {
+            unlink(path)
+            throw error
+        }
         return h
     }
 
@@ -225,8 +229,16 @@ public final class TensorBoardWriter {
     static func write(_ handle: FileHandle, _ data: [UInt8]) throws {
         let length = littleEndian(UInt64(data.count))
         let record = length + littleEndian(maskedCRC(length)) + data + littleEndian(maskedCRC(data))
-        try handle.write(contentsOf: Data(record))
-        try handle.synchronize()
+        let start = try handle.offset()
+        do {
+            try handle.write(contentsOf: Data(record))
+            try handle.synchronize()
+        } catch {
+            // A full disk or a failing device: the file keeps only whole records, as TensorBoard
+            // reads them, and the error names it.
+            try? handle.truncate(atOffset: start)
+            throw OutputError(path: openedPath(handle), reason: AtomicOutput.reason(error))
+        }
     }
 
     static func maskedCRC(_ bytes: [UInt8]) -> UInt32 {
@@ -246,4 +258,9 @@ public final class TensorBoardWriter {
         for _ in 0..<8 { c = c & 1 != 0 ? 0x82F6_3B78 ^ (c >> 1) : c >> 1 }
         return c
     }
+}
+
+/// The path a handle was opened with (for error messages), from /proc/self/fd.
+private func openedPath(_ handle: FileHandle) -> String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(handle.fileDescriptor)")) ?? "TensorBoard event file"
 }
