@@ -208,7 +208,7 @@ struct EfficientNetV2Block {
     private func residual(_ m: Model, _ x: String, _ input: String) throws -> String {
         guard strides == 1 && inputFilters == outputFilters else { return x }
         var y = x
-        if dropRate > 0 { y = try m(Dropout("\(prefix)drop", rate: dropRate), y) }
+        if dropRate > 0 { y = try m(Dropout("\(prefix)drop", rate: dropRate, noiseShape: [nil, 1, 1, 1]), y) }
         return try m(Add(name: "\(prefix)add"), y, input)
     }
 }
