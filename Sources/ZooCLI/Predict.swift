@@ -56,15 +56,12 @@ struct Predict: ParsableCommand {
     @Flag(help: "Print the top classes as JSON.")
     var json = false
 
-    func validate() throws {
-        if let top, top < 1 { throw ValidationError("--top must be 1 or more") }
-    }
-
     @Argument(help: "Image files or folders of images (JPEG, PNG, BMP, GIF) to predict instead of --data.")
     var inputs: [String] = []
 
     func validate() throws {
         guard (file.modelFile == nil) != (imagenet.model == nil) else { throw ValidationError("give either --model-file or --model") }
+        if let top, top < 1 { throw ValidationError("--top must be 1 or more") }
     }
 
     func run() throws {
