@@ -17,6 +17,8 @@ extension ZooConfiguration {
             weightsCatalogue: env["ZOO_WEIGHTS_CATALOGUE"],
             temporaryDirectory: NSTemporaryDirectory(),
             checkFile: { path, name in try checkInChildProcess(path, name: name) })
+        configuration.checkCacheEntry = { path in try checkInChildProcess(path, name: path, featureCacheEntry: true) }
+        configuration.checkCheckpoint = { path in try checkInChildProcess(path, name: path, checkpoint: true) }
         configuration.convPolicy = ComputeEnvironment(env).convPolicy
         return configuration
     }

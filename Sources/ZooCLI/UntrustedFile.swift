@@ -74,12 +74,14 @@ private func cpuSeconds(of pid: pid_t) -> Double? {
 
 /// Runs `zoo check-file [--dataset D] h5Path`; turns its death, a timeout or its error into a
 /// one-line error naming `name` and why, with exit status 3.
-func checkInChildProcess(_ h5Path: String, name: String, dataset: String? = nil) throws {
+func checkInChildProcess(_ h5Path: String, name: String, dataset: String? = nil, featureCacheEntry: Bool = false,
+                         checkpoint: Bool = false) throws {
     let bytes = (try? FileManager.default.attributesOfItem(atPath: h5Path)[.size] as? Int) ?? 0
     let budget = FileCheckBudget.forFile(bytes: bytes)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-    process.arguments = ["check-file", "--cpu-seconds", "\(budget.cpuSeconds)"] + (dataset.map { ["--dataset", $0] } ?? []) + ["--", h5Path]
+    process.arguments = ["check-file", "--cpu-seconds", "\(budget.cpuSeconds)"] + (dataset.map { ["--dataset", $0] } ?? [])
+        + (featureCacheEntry ? ["--feature-cache-entry"] : []) + (checkpoint ? ["--checkpoint"] : []) + ["--", h5Path]
     var environment = ProcessInfo.processInfo.environment
     // A crash is what is being tested for: Swift's backtracer would take seconds to print pages.
     environment["SWIFT_BACKTRACE"] = "enable=no"
@@ -153,6 +155,12 @@ struct CheckFile: ParsableCommand {
     @Option(help: "CPU seconds the check may use (default: the limit for the file's size).")
     var cpuSeconds: Int?
 
+    @Flag(help: "The file is a feature-cache entry: read its key and /features and /labels in full.")
+    var featureCacheEntry = false
+
+    @Flag(help: "The file is a training checkpoint: read its run, its state and every dataset in full.")
+    var checkpoint = false
+
     func run() throws {
         var limit = rlimit()
         if getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0 {
@@ -171,10 +179,36 @@ struct CheckFile: ParsableCommand {
         // SIGXCPU at the soft limit (the parent names it); SIGKILL a second later if ignored.
         var cpu = rlimit(rlim_cur: seconds, rlim_max: seconds + 1)
         _ = setrlimit(__rlimit_resource_t(RLIMIT_CPU.rawValue), &cpu)
-        if let dataset {
+        if checkpoint {
+            let root = try H5File.open(path).root
+            _ = try root.stringList("run")
+            _ = try root.stringList("state")
+            try readTree(root, depth: 0)
+        } else if featureCacheEntry {
+            let root = try H5File.open(path).root
+            _ = try root.stringList("cache_key")
+            for name in ["features", "labels"] {
+                try root.refuseExternalLinks(name)
+                try readRows(of: root.dataset(name))
+            }
+        } else if let dataset {
             try readRows(of: H5File.open(path).root.dataset(dataset))
         } else {
             try KerasWeightFile(path: path).readEverything()
+        }
+    }
+
+    /// Every dataset under `group`, links out of the file refused; checkpoints nest weight paths a
+    /// few levels deep, and a deeper tree (a cycle of hard links) is refused.
+    private func readTree(_ group: H5Group, depth: Int) throws {
+        guard depth < 16 else { throw ExitStatus.Failure(status: .unreadableFile, message: "\(path): groups nested more than 16 deep") }
+        for name in try group.memberNames() {
+            try group.refuseExternalLinks(name)
+            switch group.kind(of: name) {
+            case .group?: try readTree(group.group(name), depth: depth + 1)
+            case .dataset?: try readRows(of: group.dataset(name))
+            default: break
+            }
         }
     }
 

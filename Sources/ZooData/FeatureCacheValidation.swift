@@ -8,7 +8,14 @@ extension FeatureCache {
     /// here of one row). Entries appear only by atomic rename, but a cache directory is shared
     /// and can be damaged (a disk error, another program, a user's copy); a damaged entry is a
     /// miss, computed again and replaced, never copied out or trained on.
-    public func completeEntry(_ key: FeatureKey) -> String? {
+    /// `check`, when given, vets the file before anything here opens it (the CLI's runs in a
+    /// child process: libhdf5 can loop or crash on a damaged file).
+    public func completeEntry(_ key: FeatureKey, check: ((String) throws -> Void)? = nil) -> String? {
+        let candidate = path(for: key)
+        guard FileManager.default.fileExists(atPath: candidate) else { return nil }
+        if let check {
+            do { try check(candidate) } catch { return nil }
+        }
         guard let path = lookup(key) else { return nil }
         do {
             let root = try H5File.open(path).root

@@ -63,11 +63,11 @@ public struct FeatureSource: Sendable {
             data: try digits.files.map { try MD5.hex(ofFile: $0) }, split: split.rawValue, limit: limit)
         key.cut = unfrozen > 0 ? model.nodes.last!.layer.name : nil
         let cache = FeatureCache(directory: cacheDirectory ?? configuration.featureCacheDirectory)
-        if !noCache, let hit = cache.completeEntry(key) { return Extracted(path: hit, cacheHit: true, computeSeconds: nil) }
+        if !noCache, let hit = cache.completeEntry(key, check: configuration.checkCacheEntry) { return Extracted(path: hit, cacheHit: true, computeSeconds: nil) }
         // Another process may be computing this entry: wait for it, then take its result.
         let lock = noCache ? nil : try cache.lock(key)
         defer { lock?.unlock() }
-        if !noCache, let hit = cache.completeEntry(key) { return Extracted(path: hit, cacheHit: true, computeSeconds: nil) }
+        if !noCache, let hit = cache.completeEntry(key, check: configuration.checkCacheEntry) { return Extracted(path: hit, cacheHit: true, computeSeconds: nil) }
         try backbone.fill(full, weightsPath: weightsPath, configuration: configuration, monitor: monitor)
         let target = noCache
             ? output ?? configuration.temporaryPath("features-\(entry.name)-\(split.rawValue).h5") : cache.path(for: key)

@@ -99,6 +99,7 @@ public struct FitSettings: Sendable {
         }
         if resume, let checkpoint {
             guard FileManager.default.fileExists(atPath: checkpoint) else { throw PipelineError.noCheckpoint(file: checkpoint) }
+            try configuration.checkCheckpoint?(checkpoint)
             trainer.restore(try Checkpoint.restore(from: checkpoint, model: trainer.model, optimizer: trainer.optimizer, run: run))
             monitor.notice("resuming after epoch \(trainer.state.epochsDone) from \(checkpoint)")
         }

@@ -27,6 +27,13 @@ public struct ZooConfiguration: Sendable {
     /// libhdf5 can crash on damaged files, so the CLI reads each one in a child process first;
     /// nil opens files directly.
     public var checkFile: (@Sendable (_ path: String, _ name: String) throws -> Void)?
+    /// How a feature-cache entry is vetted before zoo reads it in-process (the CLI: in a child
+    /// process, as `checkFile`; a damaged entry can make libhdf5 loop); a failed check makes the
+    /// entry a miss. nil reads entries directly.
+    public var checkCacheEntry: (@Sendable (_ path: String) throws -> Void)?
+    /// How a checkpoint is vetted before `--resume` reads it (the CLI: in a child process); nil
+    /// reads it directly.
+    public var checkCheckpoint: (@Sendable (_ path: String) throws -> Void)?
 
     /// How the models the pipelines build and load plan their convolutions (the CLI's
     /// `ZOO_PACKED_GEMM=0` picks the OpenBLAS paths, to compare).

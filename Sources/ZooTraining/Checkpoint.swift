@@ -54,8 +54,21 @@ public struct Checkpoint {
             while root.kind(of: "slots/\(p)/\(slots.count)") == .dataset {
                 slots.append(try root.dataset("slots/\(p)/\(slots.count)").readFloats())
             }
+            // A damaged file can lose or resize a slot; the optimizer would index past it.
+            let expected: Int
+            switch optimizer.kind {
+            case let .sgd(momentum, _): expected = momentum == 0 ? 0 : 1
+            case .adam, .rmsprop: expected = 2
+            }
+            guard slots.isEmpty || (slots.count == expected && slots.allSatisfy { $0.count == w.count }) else {
+                throw CheckpointError.corrupt(file: path, reason: "\(p) has \(slots.count) optimizer slots of \(slots.map(\.count)) values, expected \(expected) of \(w.count)")
+            }
             if !slots.isEmpty { optimizer.slots[p] = slots }
-            if root.kind(of: "best/\(p)") == .dataset { state.bestWeights[p] = try root.dataset("best/\(p)").readFloats() }
+            if root.kind(of: "best/\(p)") == .dataset {
+                let best = try root.dataset("best/\(p)").readFloats()
+                guard best.count == w.count else { throw CheckpointError.corrupt(file: path, reason: "best/\(p) has \(best.count) values, expected \(w.count)") }
+                state.bestWeights[p] = best
+            }
         }
         return state
     }
