@@ -35,14 +35,30 @@ struct ImageNetPredictOptions: ParsableArguments {
         try shape.check(for: model)
     }
 
-    /// Runs the model on the digits, writes the probabilities and predictions to `output` and
-    /// prints the top classes of each digit.
-    func run(data: String?, split: Split, limit: Int?, top: Int, output: String?) throws {
+    /// Runs the model on image files (decoded and resized as Keras's image loading, then the
+    /// family's preprocess_input) or else on the digits, prints each input's top classes and
+    /// writes the probabilities and predictions to `output`.
+    func run(data: String?, split: Split, limit: Int?, top: Int, output: String?, files: [String] = [],
+             images: ImageDataSettings = ImageDataSettings()) throws {
         let entry = try catalogueEntry(model!).resolved(alpha: shape.alpha, size: shape.size)
         let net = try entry.build((shape.size, shape.size), true, .none)
         net.replan(policy: zooConfiguration.convPolicy)
         let path = try weights ?? withUntrainedHint { try officialWeights(entry, includeTop: true) }
         try loadWeights(into: net, from: openKerasFile(path)).check()
+        if !files.isEmpty {
+            let batch = try images.loading(height: shape.size, width: shape.size, colorMode: .rgb).load(files)
+            for (file, reason) in batch.failures { warn("skipping \(file): \(reason)") }
+            guard !batch.kept.isEmpty else { throw DataError.malformed(file: files[0], reason: "none of the \(files.count) images could be decoded") }
+            let x = entry.preprocessing.preprocessInput(batch.pixels)
+            let probabilities = Trainer.predict(try net.fusedForInference(), x: x, batchSize: 16)
+            let kept = batch.kept.map { files[$0] }
+            print(try imageNetTopClasses(probabilities, names: kept, top: top))
+            if let output {
+                try writeImagePredictions(probabilities, files: kept, to: output)
+                print("\(output): \(kept.count) predictions of \(entry.name) (\(path))")
+            }
+            return
+        }
         let digits = try MNIST.load(data, split: split).prefix(limit)
         let x = Preprocessor(inputHeight: digits.height, inputWidth: digits.width, size: shape.size, mode: entry.preprocessing)(
             digits, 0..<digits.count)
@@ -58,8 +74,13 @@ struct ImageNetPredictOptions: ParsableArguments {
 /// Each input's top classes, one line per class: "digit N (label L)" then rank, wnid, name and
 /// probability, as keras decode_predictions lists (wnid, name, score).
 func imageNetTopClasses(_ probabilities: Tensor, labels: [Int], top: Int = 5) throws -> String {
+    try imageNetTopClasses(probabilities, names: labels.enumerated().map { "digit \($0) (label \($1))" }, top: top)
+}
+
+/// The same for named inputs (image files): "NAME:" then the ranked classes.
+func imageNetTopClasses(_ probabilities: Tensor, names: [String], top: Int = 5) throws -> String {
     try ImageNetClasses.decodePredictions(probabilities, top: top).enumerated().map { i, classes in
-        (["digit \(i) (label \(labels[i])):"] + classes.enumerated().map { rank, c in
+        (["\(names[i]):"] + classes.enumerated().map { rank, c in
             "  \(rank + 1). \(c.wnid) \(c.name) " + String(format: "%.4f", c.score)
         }).joined(separator: "\n")
     }.joined(separator: "\n")

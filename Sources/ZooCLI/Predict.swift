@@ -67,7 +67,8 @@ struct Predict: ParsableCommand {
     func run() throws {
         if let output { try checkWritable(output) }
         if imagenet.requested {
-            return try imagenet.run(data: file.data, split: file.split, limit: file.limit, top: top ?? 5, output: output)
+            return try imagenet.run(data: file.data, split: file.split, limit: file.limit, top: top ?? 5, output: output,
+                                    files: try imageFiles(inputs), images: file.images.settings)
         }
         let model = try file.load()
         if !inputs.isEmpty || isImageFolder(file.data) {

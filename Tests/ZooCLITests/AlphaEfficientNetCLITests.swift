@@ -1,9 +1,11 @@
 import Foundation
 import XCTest
 import ZooHDF5
+import ZooData
 import ZooKeras
 import ZooLayers
 import ZooModels
+import ZooTraining
 
 /// MobileNet V1/V2 with Keras's `alpha` and EfficientNet B0-B7 through the CLI: Keras's parameter
 /// counts (from the committed fixtures, which Keras wrote), every command, --alpha's usage
@@ -234,5 +236,29 @@ final class AlphaEfficientNetCLITests: XCTestCase {
         XCTAssertTrue(usage.stderr.contains("needs --include-top"), usage.stderr)
         let both = try zoo("predict", "--model", "mobilenet", "--include-top", "--model-file", weights, "--output", out)
         XCTAssertEqual(both.status, 64, both.stderr)
+    }
+
+    /// `predict --model M --include-top IMAGE ...`: image files are decoded at the model's size,
+    /// preprocessed as the family's preprocess_input, and named in the output; the probabilities
+    /// are those of the same model on the same pixels.
+    func testPredictWithTheTopOnImageFiles() throws {
+        let weights = dir + "/top.h5"
+        let model = try mobilenet(inputSize: (224, 224), alpha: 0.25, includeTop: true)
+        model.initializeKerasDefaults(seed: 5)
+        try exportKerasModel(model, to: weights)
+        let folder = "Tests/Fixtures/images/folder"
+        let files = try imageFiles([folder]).prefix(2).map { $0 }
+        let out = dir + "/p.h5"
+        let r = try zoo(["predict", "--model", "mobilenet", "--alpha", "0.25", "--include-top", "--weights", weights,
+                         "--output", out] + files)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix(files[0] + ":"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("\n" + files[1] + ":"), r.stdout)
+        let batch = try ImageDataSettings().loading(height: 224, width: 224, colorMode: .rgb).load(files)
+        let expected = Trainer.predict(try model.fusedForInference(), x: PreprocessingMode.tf.preprocessInput(batch.pixels),
+                                       batchSize: 2)
+        let written = try H5File.open(out).root.dataset("probabilities").readFloats()
+        XCTAssertEqual(written.count, expected.data.count)
+        for (a, b) in zip(written, expected.data) { XCTAssertEqual(a, b, accuracy: 1e-6) }
     }
 }
