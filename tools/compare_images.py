@@ -103,8 +103,11 @@ def speed(args, work):
     import keras
     import tensorflow as tf
     from zootools.frameworks import tf_keras
-    tf.config.threading.set_intra_op_parallelism_threads(2)
-    tf.config.threading.set_inter_op_parallelism_threads(2)
+    try:  # only before TensorFlow starts; check_folders may have started it (2 cores: its default is 2)
+        tf.config.threading.set_intra_op_parallelism_threads(2)
+        tf.config.threading.set_inter_op_parallelism_threads(2)
+    except RuntimeError:
+        pass
     directory = os.path.join(work, "speed")
     fixtures.write_fashion_folders(directory, max(args.speed // 10, 1), "jpg", split="train")
     weights = os.path.join(work, "speed.h5")
