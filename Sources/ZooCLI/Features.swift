@@ -54,6 +54,7 @@ struct Features: ParsableCommand {
         try checkBackboneName(model)
         try checkBackboneSize(model, size: source.size)
         try checkAlphaOption(model, source.alpha)
+        try checkMinimalisticOption(model, alpha: source.alpha, source.minimalistic)
     }
 
     func run() throws {
@@ -100,6 +101,9 @@ struct FeatureSourceOptions: ParsableArguments {
     @Option(help: ArgumentHelp(alphaHelp))
     var alpha: Double?
 
+    @Flag(help: ArgumentHelp(minimalisticHelp))
+    var minimalistic = false
+
     @Option(help: "Use only the first N digits of each split.")
     var limit: Int?
 
@@ -117,7 +121,7 @@ struct FeatureSourceOptions: ParsableArguments {
     /// The backbone these flags describe; `seed` initialises it when --untrained.
     func backbone(model: String, seed: UInt64) -> Backbone {
         Backbone(model, weights: untrained ? .untrained(seed: seed) : weights.map(BackboneWeights.file) ?? .official,
-                 size: size, pooling: pooling, alpha: alpha)
+                 size: size, pooling: pooling, alpha: alpha, minimalistic: minimalistic)
     }
 
     func source(model: String, seed: UInt64) -> FeatureSource {

@@ -62,6 +62,7 @@ struct Finetune: ParsableCommand {
         try checkBackboneName(model)
         try checkBackboneSize(model, size: source.size)
         try checkAlphaOption(model, source.alpha)
+        try checkMinimalisticOption(model, alpha: source.alpha, source.minimalistic)
         guard hidden >= 0, (0..<1).contains(dropout) else { throw ValidationError("--hidden must be >= 0 and --dropout in [0, 1)") }
         try checkUnfreezeFlags(model: model, size: source.size, pooling: source.pooling, unfreeze: unfreeze, backboneLr: backboneLr,
                                unfreezeEpochs: unfreezeEpochs, training: training)

@@ -25,8 +25,8 @@ struct ImageNetPredictOptions: ParsableArguments {
 
     func validate() throws {
         guard let model else {
-            if weights != nil || shape.includeTop || shape.alpha != nil {
-                throw ValidationError("--weights, --include-top and --alpha need --model MODEL")
+            if weights != nil || shape.includeTop || shape.alpha != nil || shape.minimalistic {
+                throw ValidationError("--weights, --include-top, --alpha and --minimalistic need --model MODEL")
             }
             return
         }
@@ -40,7 +40,7 @@ struct ImageNetPredictOptions: ParsableArguments {
     /// writes the probabilities and predictions to `output`.
     func run(data: String?, split: Split, limit: Int?, top: Int, output: String?, files: [String] = [],
              images: ImageDataSettings = ImageDataSettings()) throws {
-        let entry = try catalogueEntry(model!).resolved(alpha: shape.alpha, size: shape.size)
+        let entry = try shape.entry(model!)
         let net = try entry.build((shape.size, shape.size), true, .none)
         net.replan(policy: zooConfiguration.convPolicy)
         let path = try weights ?? withUntrainedHint { try officialWeights(entry, includeTop: true) }

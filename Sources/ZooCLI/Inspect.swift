@@ -68,10 +68,13 @@ struct Inspect: ParsableCommand {
 func catalogueMatches(_ f: KerasWeightFile) -> [String] {
     let stored = f.weightedLayers.map { $0.weights.map(\.shape) }
     var out: [String] = []
-    // MobileNet V1/V2 at each of their alphas, named with it.
+    // MobileNet V1/V2/V3 at each of their alphas, and V3's minimalistic variant, named with the flags.
     let variants = catalogue.flatMap { entry in
         entry.alphas.isEmpty ? [(entry.name, entry)]
             : entry.alphas.compactMap { a in (try? entry.resolved(alpha: a, size: entry.topInputSize)).map { ("\(entry.name) --alpha \(a)", $0) } }
+            + entry.minimalisticAlphas.compactMap { a in
+                (try? entry.resolved(alpha: a, minimalistic: true, size: entry.topInputSize)).map { ("\(entry.name) --alpha \(a) --minimalistic", $0) }
+            }
     }
     for (label, entry) in variants {
         for top in [false, true] {

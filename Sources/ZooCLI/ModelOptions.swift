@@ -18,6 +18,9 @@ struct ShapeOptions: ParsableArguments {
     @Option(help: ArgumentHelp(alphaHelp))
     var alpha: Double?
 
+    @Flag(help: ArgumentHelp(minimalisticHelp))
+    var minimalistic = false
+
     @Option(help: "What follows the convolutional base without the top: none, avg or max (Keras's `pooling`).")
     var pooling: Pooling = .none
 
@@ -28,6 +31,15 @@ struct ShapeOptions: ParsableArguments {
             try checkBackboneSize(model, size: size, includeTop: includeTop)
         }
         try checkAlphaOption(model, alpha)
+        try checkMinimalisticOption(model, alpha: alpha, minimalistic)
+    }
+}
+
+extension ShapeOptions {
+    /// The catalogue entry these flags pick: the alpha, the minimalistic variant, and the size
+    /// (which picks MobileNet's weight file).
+    func entry(_ model: String) throws -> CatalogueEntry {
+        try catalogueEntry(model).resolved(alpha: alpha, minimalistic: minimalistic, size: size)
     }
 }
 
@@ -40,11 +52,30 @@ let alphaHelp = "Keras's alpha, the width multiplier, where official weights exi
         .joined(separator: "; ")
     + " (default 1.0). Other models take none."
 
+/// The --minimalistic help, from the catalogue.
+let minimalisticHelp = "Keras's minimalistic variant (no squeeze-and-excite, ReLU instead of hard_swish, 3x3 depthwise kernels) of "
+    + AlphaError.minimalisticModels + ", with official weights at alpha "
+    + Set(catalogue.flatMap(\.minimalisticAlphas)).sorted().map { "\($0)" }.joined(separator: ", ") + " only. Other models take none."
+
+/// A usage error (status 64) for --minimalistic on a model that does not take it, or at an
+/// alpha without its weights.
+func checkMinimalisticOption(_ model: String, alpha: Double?, _ minimalistic: Bool) throws {
+    guard minimalistic else { return }
+    guard let entry = catalogue.first(where: { $0.name == model.lowercased() }) else {
+        throw ValidationError("\(model) takes no --minimalistic; only \(AlphaError.minimalisticModels) do")
+    }
+    do {
+        _ = try entry.resolved(alpha: alpha, minimalistic: true, size: entry.topInputSize)
+    } catch let error as AlphaError {
+        throw ValidationError("\(error)")
+    }
+}
+
 /// A usage error (status 64) for an --alpha the model does not take or has no weights for.
 func checkAlphaOption(_ model: String, _ alpha: Double?) throws {
     guard let alpha else { return }
     guard let entry = catalogue.first(where: { $0.name == model.lowercased() }) else {
-        throw ValidationError("\(model) takes no --alpha; only \(catalogue.filter { !$0.alphas.isEmpty }.map(\.name).joined(separator: " and ")) do")
+        throw ValidationError("\(model) takes no --alpha; only \(AlphaError.alphaModels) do")
     }
     do {
         _ = try entry.resolved(alpha: alpha, size: entry.topInputSize)
@@ -66,7 +97,7 @@ struct ArchitectureOptions: ParsableArguments {
     }
     var includeTop: Bool { shape.includeTop }
 
-    func entry() throws -> CatalogueEntry { try catalogueEntry(model).resolved(alpha: shape.alpha, size: size) }
+    func entry() throws -> CatalogueEntry { try shape.entry(model) }
 
     func build() throws -> Model { try buildModel(model, shape) }
 
@@ -90,8 +121,7 @@ func buildModel(_ name: String, _ shape: ShapeOptions) throws -> Model {
     if let scratch = scratchCatalogue.first(where: { $0.name == name.lowercased() }) {
         return try scratch.build([28, 28, 1], 10)
     }
-    return try catalogueEntry(name).resolved(alpha: shape.alpha, size: shape.size)
-        .build((shape.size, shape.size), shape.includeTop, shape.pooling)
+    return try shape.entry(name).build((shape.size, shape.size), shape.includeTop, shape.pooling)
 }
 
 /// Where a model's weights come from.

@@ -48,6 +48,9 @@ struct CatalogueCommand: ParsableCommand {
         var alphas: [Double]? = nil
         var weightRows: [Int]? = nil
         var alphaWeights: [AlphaWeights]? = nil
+        /// MobileNetV3 only: the alphas of the minimalistic variant and its files.
+        var minimalisticAlphas: [Double]? = nil
+        var minimalisticWeights: [AlphaWeights]? = nil
     }
 
     struct AlphaWeights: Encodable {
@@ -65,7 +68,10 @@ struct CatalogueCommand: ParsableCommand {
                   weightsNoTop: try zooConfiguration.weightFile($0, includeTop: false),
                   alphas: $0.alphas.isEmpty ? nil : $0.alphas, weightRows: $0.weightRows.isEmpty ? nil : $0.weightRows,
                   alphaWeights: $0.alphas.isEmpty ? nil
-                      : $0.alphaWeightFiles.map { AlphaWeights(alpha: $0.alpha, rows: $0.rows, weightsTop: $0.top, weightsNoTop: $0.noTop) })
+                      : $0.alphaWeightFiles.map { AlphaWeights(alpha: $0.alpha, rows: $0.rows, weightsTop: $0.top, weightsNoTop: $0.noTop) },
+                  minimalisticAlphas: $0.minimalisticAlphas.isEmpty ? nil : $0.minimalisticAlphas,
+                  minimalisticWeights: $0.minimalisticAlphas.isEmpty ? nil
+                      : $0.minimalisticWeightFiles.map { AlphaWeights(alpha: $0.alpha, rows: $0.rows, weightsTop: $0.top, weightsNoTop: $0.noTop) })
         }
         if json { return try printJSON(entries) }
         let store = zooConfiguration.weightStore
@@ -73,6 +79,9 @@ struct CatalogueCommand: ParsableCommand {
             print("\(e.name) (keras.applications.\(e.kerasName)), preprocessing \(e.preprocessing.rawValue), input >= \(e.minimumInputSize)px, \(e.topInputSize)px with the top")
             if let alphas = e.alphas, let rows = e.weightRows {
                 print("  --alpha \(alphas.map { "\($0)" }.joined(separator: ", ")) (default 1.0); weight files for \(rows.map(String.init).joined(separator: ", ")) px, other sizes take 224's; below: alpha 1.0 at 224 px (`--json` lists every file)")
+            }
+            if let alphas = e.minimalisticAlphas {
+                print("  --minimalistic at alpha \(alphas.map { "\($0)" }.joined(separator: ", "))")
             }
             for w in [e.weightsNoTop, e.weightsTop] {
                 let size = w.bytes.map { "  \(grouped($0)) bytes" } ?? ""

@@ -163,9 +163,10 @@ func pairLayers(model: Model, file: KerasWeightFile, mode: LoadMode) -> LayerPai
         pairs.unexpected = file.weightedLayers.filter { !used.contains($0.key) }
     case (.byName, _):
         let byName = Dictionary(file.layers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let scoped = scopedNameMatches(model: weighted.map(\.name), file: file.layers)
         var used = Set<String>()
         for layer in weighted {
-            if let s = byName[layer.name] {
+            if let s = byName[layer.name] ?? scoped[layer.name] {
                 pairs.matched.append((layer, s))
                 used.insert(s.key)
             } else {
@@ -175,6 +176,28 @@ func pairLayers(model: Model, file: KerasWeightFile, mode: LoadMode) -> LayerPai
         pairs.unexpected = file.weightedLayers.filter { !used.contains($0.key) }
     }
     return pairs
+}
+
+/// tf.keras's builders scoped layer names with `/` in CamelCase where Keras 3's join them with
+/// `_` in lower case, and its `/BatchNorm` suffix became `_bn`: the official MobileNetV3 files
+/// have `Conv/BatchNorm`, `expanded_conv/squeeze_excite/Conv_1` and `Logits` for Keras 3's
+/// `conv_bn`, `expanded_conv_squeeze_excite_conv_1` and `logits`. A model layer that the file
+/// does not have under its own name is matched to the one file layer of that spelling, when no
+/// other model layer has that file layer's name and no other file layer shares the spelling.
+func scopedNameMatches(model names: [String], file layers: [StoredLayer]) -> [String: StoredLayer] {
+    func spelling(_ name: String) -> String {
+        name.lowercased().replacingOccurrences(of: "/batchnorm", with: "_bn").replacingOccurrences(of: "/", with: "_")
+    }
+    let modelNames = Set(names)
+    let fileNames = Set(layers.map(\.name))
+    let candidates = Dictionary(grouping: layers.filter { !modelNames.contains($0.name) }, by: { spelling($0.name) })
+    let modelSpellings = Dictionary(grouping: names, by: spelling)
+    var out: [String: StoredLayer] = [:]
+    for name in names where !fileNames.contains(name) {
+        let key = spelling(name)
+        if let found = candidates[key], found.count == 1, modelSpellings[key]?.count == 1 { out[name] = found[0] }
+    }
+    return out
 }
 
 /// The `layers/<key>` path Keras 3 saves each layer of `model` under; a layer of a nested

@@ -23,6 +23,15 @@ public struct CatalogueEntry: Sendable {
     public internal(set) var alpha: Double? = nil
     /// Why the weights do not match the input size (Keras's warning), for the entry resolved at it.
     public internal(set) var weightsNotice: String? = nil
+    /// Keras's `minimalistic` (MobileNetV3: no squeeze-and-excite, ReLU, 3x3 kernels): the alphas
+    /// whose minimalistic variant has official weights; empty for models without the option.
+    public var minimalisticAlphas: [Double] = []
+    /// The minimalistic architecture at an alpha; `buildWithAlpha` builds the other one.
+    public var buildMinimalistic: (@Sendable (_ size: (Int, Int), _ includeTop: Bool, _ pooling: Pooling, _ alpha: Double) throws -> Model)? = nil
+    /// The official files (top, no top) of the minimalistic variant for an alpha and rows.
+    public var minimalisticWeights: (@Sendable (_ alpha: Double, _ rows: Int) -> (top: WeightFile, noTop: WeightFile))? = nil
+    /// Whether an entry from `resolved(alpha:minimalistic:size:)` is the minimalistic variant.
+    public internal(set) var minimalistic = false
 
     public func weights(includeTop: Bool) -> WeightFile { includeTop ? weightsTop : weightsNoTop }
 }
@@ -192,26 +201,26 @@ public let catalogue: [CatalogueEntry] = [
         alphaWeights: { mobilenetv2Weights(alpha: $0, rows: $1) }),
     CatalogueEntry(
         name: "mobilenetv3small", kerasName: "MobileNetV3Small", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 224,
-        weightsTop: WeightFile(
-            fileName: "weights_mobilenet_v3_small_224_1.0_float.h5",
-            url: "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v3/weights_mobilenet_v3_small_224_1.0_float.h5",
-            fileHash: "8768d4c2e7dee89b9d02b2d03d65d862", bytes: nil),
-        weightsNoTop: WeightFile(
-            fileName: "weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5",
-            url: "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v3/weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5",
-            fileHash: "d3e8ec802a04aa4fc771ee12a9a9b836", bytes: nil),
-        build: { try mobilenetv3small(inputSize: $0, includeTop: $1, pooling: $2) }),
+        weightsTop: mobilenetv3Weights("small", alpha: 1.0, minimalistic: false).top,
+        weightsNoTop: mobilenetv3Weights("small", alpha: 1.0, minimalistic: false).noTop,
+        build: { try mobilenetv3small(inputSize: $0, includeTop: $1, pooling: $2) },
+        alphas: [0.75, 1.0], weightRows: [224],
+        buildWithAlpha: { try mobilenetv3small(inputSize: $0, alpha: $3, includeTop: $1, pooling: $2) },
+        alphaWeights: { a, _ in mobilenetv3Weights("small", alpha: a, minimalistic: false) },
+        minimalisticAlphas: [1.0],
+        buildMinimalistic: { try mobilenetv3small(inputSize: $0, alpha: $3, minimalistic: true, includeTop: $1, pooling: $2) },
+        minimalisticWeights: { a, _ in mobilenetv3Weights("small", alpha: a, minimalistic: true) }),
     CatalogueEntry(
         name: "mobilenetv3large", kerasName: "MobileNetV3Large", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 224,
-        weightsTop: WeightFile(
-            fileName: "weights_mobilenet_v3_large_224_1.0_float.h5",
-            url: "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v3/weights_mobilenet_v3_large_224_1.0_float.h5",
-            fileHash: "59e551e166be033d707958cf9e29a6a7", bytes: nil),
-        weightsNoTop: WeightFile(
-            fileName: "weights_mobilenet_v3_large_224_1.0_float_no_top_v2.h5",
-            url: "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v3/weights_mobilenet_v3_large_224_1.0_float_no_top_v2.h5",
-            fileHash: "07fb09a5933dd0c8eaafa16978110389", bytes: nil),
-        build: { try mobilenetv3large(inputSize: $0, includeTop: $1, pooling: $2) }),
+        weightsTop: mobilenetv3Weights("large", alpha: 1.0, minimalistic: false).top,
+        weightsNoTop: mobilenetv3Weights("large", alpha: 1.0, minimalistic: false).noTop,
+        build: { try mobilenetv3large(inputSize: $0, includeTop: $1, pooling: $2) },
+        alphas: [0.75, 1.0], weightRows: [224],
+        buildWithAlpha: { try mobilenetv3large(inputSize: $0, alpha: $3, includeTop: $1, pooling: $2) },
+        alphaWeights: { a, _ in mobilenetv3Weights("large", alpha: a, minimalistic: false) },
+        minimalisticAlphas: [1.0],
+        buildMinimalistic: { try mobilenetv3large(inputSize: $0, alpha: $3, minimalistic: true, includeTop: $1, pooling: $2) },
+        minimalisticWeights: { a, _ in mobilenetv3Weights("large", alpha: a, minimalistic: true) }),
     CatalogueEntry(
         name: "convnexttiny", kerasName: "ConvNeXtTiny", preprocessing: .passthrough, minimumInputSize: 32, topInputSize: 224,
         weightsTop: WeightFile(

@@ -24,18 +24,23 @@ public struct Backbone: Sendable {
     /// Keras's width multiplier, for the catalogue models that take one (MobileNet V1/V2); nil
     /// for their default 1.0, and for every other model.
     public var alpha: Double?
+    /// Keras's `minimalistic` variant, for the catalogue models that take it (MobileNetV3).
+    public var minimalistic = false
 
     public init(_ model: String, weights: BackboneWeights = .official, size: Int = 32, pooling: Pooling = .avg,
-                alpha: Double? = nil) {
+                alpha: Double? = nil, minimalistic: Bool = false) {
         self.model = model
         self.weights = weights
         self.size = size
         self.pooling = pooling
         self.alpha = alpha
+        self.minimalistic = minimalistic
     }
 
-    /// The catalogue entry at this backbone's alpha and size (which pick MobileNet's weight file).
-    public func entry() throws -> CatalogueEntry { try catalogueEntry(model).resolved(alpha: alpha, size: size) }
+    /// The catalogue entry at this backbone's alpha, variant and size (which pick MobileNet's weight file).
+    public func entry() throws -> CatalogueEntry {
+        try catalogueEntry(model).resolved(alpha: alpha, minimalistic: minimalistic, size: size)
+    }
 
     /// The architecture, with no weights set.
     public func build() throws -> Model { try entry().build((size, size), false, pooling) }

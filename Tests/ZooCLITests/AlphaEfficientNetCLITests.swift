@@ -74,8 +74,8 @@ final class AlphaEfficientNetCLITests: XCTestCase {
         let cases: [([String], String)] = [
             (["summary", "mobilenet", "--alpha", "0.35"], "mobilenet: alpha 0.35 has no official weights; it must be one of 0.25, 0.5, 0.75, 1.0"),
             (["summary", "mobilenetv2", "--alpha", "0.25"], "mobilenetv2: alpha 0.25 has no official weights; it must be one of 0.35, 0.5, 0.75, 1.0, 1.3, 1.4"),
-            (["summary", "vgg16", "--alpha", "1.0"], "vgg16 takes no alpha (got 1.0); only mobilenet and mobilenetv2 do"),
-            (["summary", "mlp", "--alpha", "0.5"], "mlp takes no --alpha; only mobilenet and mobilenetv2 do"),
+            (["summary", "vgg16", "--alpha", "1.0"], "vgg16 takes no alpha (got 1.0); only mobilenet, mobilenetv2, mobilenetv3small and mobilenetv3large do"),
+            (["summary", "mlp", "--alpha", "0.5"], "mlp takes no --alpha; only mobilenet, mobilenetv2, mobilenetv3small and mobilenetv3large do"),
             (["load", "efficientnetb0", "--alpha", "0.5"], "efficientnetb0 takes no alpha"),
             (["features", "--model", "resnet50", "--alpha", "0.5", "--untrained", "--output", dir + "/f.h5"], "resnet50 takes no alpha"),
             (["finetune", "--model", "mobilenet", "--alpha", "2", "--untrained", "--output", dir + "/m.h5"], "alpha 2.0 has no official weights"),
