@@ -49,19 +49,21 @@ final class WeightFileHashTests: XCTestCase {
             XCTAssertNil(WeightFile.hashAlgorithm(of: bad), bad)
         }
         // Every official file carries a hash Keras would accept, and a unique name; only
-        // MobileNet V1/V2's files have none, as keras.applications publishes none for them.
+        // MobileNet V1/V2's files have none, as keras.applications publishes none for them
+        // (MobileNetV3's, at every alpha and minimalistic, have their md5).
         let files = catalogue.flatMap { [$0.weightsTop, $0.weightsNoTop] }
-        let unhashed = Set(catalogue.filter { !$0.alphas.isEmpty }.map(\.name))
-        XCTAssertEqual(unhashed, ["mobilenet", "mobilenetv2"])
+        let unhashed: Set<String> = ["mobilenet", "mobilenetv2"]
+        XCTAssertEqual(Set(catalogue.filter { !$0.alphas.isEmpty }.map(\.name)), unhashed.union(["mobilenetv3small", "mobilenetv3large"]))
         for entry in catalogue {
-            let all = [entry.weightsTop, entry.weightsNoTop] + entry.alphaWeightFiles.flatMap { [$0.top, $0.noTop] }
+            let all = [entry.weightsTop, entry.weightsNoTop] + (entry.alphaWeightFiles + entry.minimalisticWeightFiles).flatMap { [$0.top, $0.noTop] }
             for file in all {
                 if unhashed.contains(entry.name) { XCTAssertNil(file.fileHash, file.fileName) } else { XCTAssertNotNil(file.hashAlgorithm, file.fileName) }
             }
         }
         XCTAssertEqual(Set(files.map(\.fileName)).count, files.count)
-        let alphaFiles = catalogue.flatMap { $0.alphaWeightFiles.flatMap { [$0.top.fileName, $0.noTop.fileName] } }
-        XCTAssertEqual(alphaFiles.count, 2 * (4 * 4 + 6 * 5))
+        let alphaFiles = catalogue.flatMap { ($0.alphaWeightFiles + $0.minimalisticWeightFiles).flatMap { [$0.top.fileName, $0.noTop.fileName] } }
+        // MobileNet: 4 alphas x 4 rows; V2: 6 x 5; V3 small and large: 2 alphas and 1 minimalistic at 224.
+        XCTAssertEqual(alphaFiles.count, 2 * (4 * 4 + 6 * 5 + 3 + 3))
         XCTAssertEqual(Set(alphaFiles).count, alphaFiles.count)
     }
 
