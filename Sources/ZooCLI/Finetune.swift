@@ -65,7 +65,7 @@ struct Finetune: ParsableCommand {
         try checkMinimalisticOption(model, alpha: source.alpha, source.minimalistic)
         guard hidden >= 0, (0..<1).contains(dropout) else { throw ValidationError("--hidden must be >= 0 and --dropout in [0, 1)") }
         try checkUnfreezeFlags(model: model, size: source.size, pooling: source.pooling, unfreeze: unfreeze, backboneLr: backboneLr,
-                               unfreezeEpochs: unfreezeEpochs, training: training)
+                               unfreezeEpochs: unfreezeEpochs, training: training, alpha: source.alpha, minimalistic: source.minimalistic)
     }
 
     func run() throws {

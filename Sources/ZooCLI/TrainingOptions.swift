@@ -135,10 +135,11 @@ extension TrainingFlags {
 /// layers with weights (what it counts, as `Model.split(belowTopWeighted:)` does), and the
 /// memory its training batch needs.
 func checkUnfreezeFlags(model name: String, size: Int, pooling: Pooling, unfreeze: Int, backboneLr: Float,
-                        unfreezeEpochs: Int?, training: TrainingFlags) throws {
+                        unfreezeEpochs: Int?, training: TrainingFlags, alpha: Double? = nil, minimalistic: Bool = false) throws {
     try checkPositiveFinite(backboneLr, flag: "--backbone-lr")
     if let unfreezeEpochs, unfreezeEpochs <= 0 { throw ValidationError("--unfreeze-epochs must be positive, got \(unfreezeEpochs)") }
-    let backbone = try catalogueEntry(name).build((size, size), false, pooling)
+    // The variant's own layers: MobileNetV3's minimalistic one has no squeeze-and-excite convolutions.
+    let backbone = try catalogueEntry(name).resolved(alpha: alpha, minimalistic: minimalistic, size: size).build((size, size), false, pooling)
     let weighted = backbone.nodes.filter { !$0.layer.weights.isEmpty }.count
     guard (0...weighted).contains(unfreeze) else {
         throw ValidationError("--unfreeze must be in 0...\(weighted) for \(name.lowercased()) (its layers with weights), got \(unfreeze)")

@@ -125,6 +125,25 @@ final class MobileNetV3CLITests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("\"cacheHit\":true") || again.stdout.contains("\"cacheHit\" : true"), again.stdout)
     }
 
+    /// finetune on the minimalistic variant, frozen and with its top layers unfrozen; --unfreeze
+    /// is checked against that variant's layers with weights (it has no squeeze-and-excite convolutions).
+    func testFinetuneTakesTheMinimalisticVariant() throws {
+        let minimalistic = try mobilenetv3small(inputSize: (32, 32), minimalistic: true).weightedLayers.count
+        XCTAssertLessThan(minimalistic, try mobilenetv3small(inputSize: (32, 32)).weightedLayers.count)
+        let tooMany = try zoo("finetune", "--model", "mobilenetv3small", "--minimalistic", "--untrained", "--size", "32",
+                              "--unfreeze", "\(minimalistic + 1)", "--output", dir + "/m.h5")
+        XCTAssertEqual(tooMany.status, 64, tooMany.stderr)
+        XCTAssertTrue(tooMany.stderr.contains("--unfreeze must be in 0...\(minimalistic) for mobilenetv3small"), tooMany.stderr)
+        let out = dir + "/minimalistic.h5"
+        let r = try zoo("finetune", "--model", "mobilenetv3small", "--minimalistic", "--untrained", "--size", "32", "--limit", "16",
+                        "--epochs", "1", "--hidden", "0", "--unfreeze", "3", "--cache-dir", dir + "/cache", "--output", out)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try zoo("summary", "--model-file", out)
+        XCTAssertEqual(summary.status, 0, summary.stderr)
+        XCTAssertFalse(summary.stdout.contains("squeeze_excite"), "the minimalistic backbone was exported")
+        XCTAssertTrue(summary.stdout.contains("expanded_conv_depthwise"), summary.stdout)
+    }
+
     /// FormulaWeights.input (tools/make_builder_fixtures.py's `uniform` times 120) plus 128.
     func formulaPixels(_ count: Int) -> [Float] {
         var key: UInt64 = 0xCBF2_9CE4_8422_2325
