@@ -1,26 +1,26 @@
 """Writes look-alikes of the official MobileNetV3 weight files, for
-Tests/ZooModelsTests/MobileNetV3OptionsTests.swift and Tests/ZooCLITests/MobileNetV3CLITests.swift.
+Tests/ZooKerasTests/MobileNetV3OfficialNamesTests.swift and Tests/ZooCLITests/MobileNetV3CLITests.swift.
 
 The official files (`weights_mobilenet_v3_{small|large}[_minimalistic]_224_{alpha}_float[_no_top_v2].h5`)
 were written by tf.keras, whose builder names the layers `Conv`, `Conv/BatchNorm`,
 `expanded_conv/depthwise`, `expanded_conv/squeeze_excite/Conv`, `Conv_1`, `Conv_2`, `Logits`, where
-Keras 3's (and zoo's) say `conv`, `conv_bn`, `expanded_conv_depthwise`, ... For small and large at
-alpha 0.75 and minimalistic at alpha 1.0 (with alpha 1.0, the variants Keras publishes weights
-for; alpha 1.0's architecture is covered by tools/make_layers16_fixtures.py) this builds `tf_keras.applications.MobileNetV3{Small|Large}(weights=None)`
-with the top at 224x224, gives it seeded weights and BatchNorm statistics far from the identity,
-and writes `Tests/Fixtures/v3opts/<variant>_top.h5` with `save_weights` (the official layout:
-tf.keras's `layer/layer/kernel:0` groups, nested where a name has a `/`), plus tf_keras's output
-on 0-255 pixels (the formula input of tools/make_builder_fixtures.py plus 128, which the tests
-make too) at 32x32 without the top (`output_32`, batch 2) and at 224x224 with it
-(`output_224_top`, a softmax, and the `Logits` layer's `logits_224`).
-For small minimalistic, also `<variant>_no_top.h5` as the official `_no_top_v2` file is laid out.
-The top has 1000 classes for small at 0.75 (what the CLI's catalogue model takes) and 10 for the
-others, which keeps the four files under 2 MB together.
+Keras 3's (and zoo's) say `conv`, `conv_bn`, `expanded_conv_depthwise`, ... Keras publishes weights
+for alpha 0.75 and 1.0, and minimalistic at 1.0. For small and large at alpha 0.75 and minimalistic
+(alpha 1.0's architecture is covered by tools/make_layers16_fixtures.py) this builds
+`tf_keras.applications.MobileNetV3{Small|Large}(weights=None)` with the top at 224x224, gives it
+seeded weights and BatchNorm statistics far from the identity, and writes
+`Tests/Fixtures/v3opts/<variant>_top.h5` with `save_weights` (the official layout: tf.keras's
+`layer/layer/kernel:0` groups, nested where a name has a `/`), plus tf_keras's output on 0-255
+pixels (the formula input of tools/make_builder_fixtures.py plus 128, which the tests make too)
+at 32x32 without the top (`output_32`, batch 2) and at 224x224 with it (`output_224_top`, a
+softmax, and the `Logits` layer's `logits_224`). For small minimalistic, also
+`<variant>_no_top.h5`, laid out as the official `_no_top_v2` files are. The top has 1000 classes
+for small at 0.75 (the CLI's catalogue model) and 10 for the others.
 
-To stay small, every kernel repeats a seeded run of 251 values (a prime, so no channel sees the
-same sequence twice in step) and the datasets are rewritten deflate-compressed (HDF5's gzip
-filter, which Keras's h5py reads as it reads the originals); names, groups, attributes and
-shapes are those `save_weights` wrote.
+To keep the five files under 2 MB together, every kernel repeats a seeded run of 251 values (a
+prime, so channels do not line up with the run) and the file is rewritten with each dataset
+deflate-compressed in one chunk, in HDF5 1.10's format (which libhdf5 1.10 reads and stores
+groups compactly); names, groups, attributes and shapes are those `save_weights` wrote.
 
 Run: /work/main/.venv/bin/python tools/make_v3_fixtures.py   (tf-keras 2.21)
 """

@@ -43,7 +43,7 @@ struct CatalogueCommand: ParsableCommand {
         let topInputSize: Int
         let weightsTop: WeightFile
         let weightsNoTop: WeightFile
-        /// MobileNet V1/V2 only: Keras's alphas, the rows with weight files, and every file by
+        /// MobileNet V1/V2/V3 only: Keras's alphas, the rows with weight files, and every file by
         /// (alpha, rows); weightsTop/weightsNoTop above are alpha 1.0's at 224.
         var alphas: [Double]? = nil
         var weightRows: [Int]? = nil

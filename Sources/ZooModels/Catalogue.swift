@@ -10,7 +10,7 @@ public struct CatalogueEntry: Sendable {
     public let weightsTop: WeightFile
     public let weightsNoTop: WeightFile
     public let build: @Sendable (_ size: (Int, Int), _ includeTop: Bool, _ pooling: Pooling) throws -> Model
-    /// Keras's `alpha` values with official weights (MobileNet V1/V2); empty for models without
+    /// Keras's `alpha` values with official weights (MobileNet V1/V2/V3); empty for models without
     /// it. `resolved(alpha:size:)` gives the entry at one alpha; `build` and the weights above
     /// are then alpha 1.0's at 224x224.
     public var alphas: [Double] = []
