@@ -12,7 +12,7 @@ public func loadKerasModel(_ path: String, configuration: ZooConfiguration) thro
     guard let config = file.modelConfig else { throw PipelineError.noModelConfig(file: path) }
     let model = try modelFromConfig(config, file: path)
     model.replan(policy: configuration.convPolicy)
-    try loadWeights(into: model, from: file).check()
+    try loadFullModelWeights(into: model, from: file).check()
     return model
 }
 
