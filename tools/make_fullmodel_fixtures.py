@@ -17,6 +17,8 @@ Tests/ZooCLITests/FullModelCLITests.swift:
   application: `Sequential([base, GlobalAveragePooling2D(), Dense(10, softmax)])` of
   MobileNetV3Small and `Model(inp, Dense(10, softmax)(base(inp)))` (base with pooling="avg") of
   MobileNetV3Small and of ConvNeXt (Sequential models nested in a nested model).
+- Tests/Fixtures/fullmodel/{lambda.tfk.h5,tfop_relu.tfk.h5,op_sin.k3.keras}: small models that zoo
+  refuses by name (a Lambda, a TFOpLambda of tf.nn.relu, Keras 3's ops.sin).
 - Keras's HDF5 files are mostly headers and configs: the model files are committed gzipped
   (`<file>.gz`, about a third of their size), and the tests inflate them.
 - Tests/Fixtures/fullmodel/images/*.png: 32x32 RGB images; expected.h5 holds them as `input`
@@ -141,6 +143,24 @@ def images(out):
     return np.stack(pixels).astype(np.float32)
 
 
+def refused(out):
+    """Small full models that zoo must refuse by name: code (tf_keras Lambda, which marshals
+    bytecode), a TFOpLambda function outside the whitelist, a Keras 3 operation outside it."""
+    tf_keras.backend.clear_session()
+    inp = tf_keras.Input((SIZE, SIZE, 3))
+    lam = tf_keras.Model(inp, tf_keras.layers.Dense(2)(tf_keras.layers.Lambda(lambda t: t * 2.0, name="doubled")(inp)))
+    inp = tf_keras.Input((SIZE, SIZE, 3))
+    import tensorflow as tf
+    relu = tf_keras.Model(inp, tf_keras.layers.Dense(2)(tf.nn.relu(inp)))
+    keras.backend.clear_session()
+    inp = keras.Input((SIZE, SIZE, 3))
+    sin = keras.Model(inp, keras.layers.Dense(2)(keras.ops.sin(inp)))
+    for model, name in ((lam, "lambda.tfk.h5"), (relu, "tfop_relu.tfk.h5"), (sin, "op_sin.k3.keras")):
+        path = os.path.join(out, name)
+        model.save(path)
+        print(f"{gzip_file(path)}: refused")
+
+
 def gzip_file(path):
     """Replaces `path` by `path.gz`, byte-for-byte reproducible (no name, no time)."""
     with open(path, "rb") as f, open(path + ".gz", "wb") as raw:
@@ -190,6 +210,8 @@ def main():
     out = args.full_size or args.fixtures
     os.makedirs(out, exist_ok=True)
     write(out, small=args.full_size is None, names=args.only)
+    if args.full_size is None and not args.only:
+        refused(out)
 
 
 if __name__ == "__main__":

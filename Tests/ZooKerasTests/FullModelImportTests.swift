@@ -37,6 +37,63 @@ final class FullModelImportTests: XCTestCase {
             }
         }
     }
+
+    /// A one-input Functional config of `layers` (JSON objects after the input "in", [N, 2, 3]).
+    private func config(_ layers: [String]) -> String {
+        let input = #"{"class_name": "InputLayer", "name": "in", "config": {"batch_input_shape": [null, 2, 3]}, "inbound_nodes": []}"#
+        return #"{"class_name": "Functional", "config": {"name": "m", "layers": ["# + ([input] + layers).joined(separator: ", ") + "]}}"
+    }
+
+    private func keras3Tensor(_ name: String) -> String {
+        #"{"class_name": "__keras_tensor__", "config": {"shape": [null, 2, 3], "dtype": "float32", "keras_history": [""# + name + #"", 0, 0]}}"#
+    }
+
+    /// Every whitelisted form computes what Keras computes: tf-keras's `x - 2`, `x / 4` and
+    /// `x * y`, Keras 3's `3 - x`, `x + y` (module given, and dropped as Keras 3's legacy .h5 does).
+    func testArithmeticOperationsComputeTheirArithmetic() throws {
+        let json = config([
+            #"{"class_name": "TFOpLambda", "name": "tf.math.subtract", "config": {"name": "tf.math.subtract", "function": "math.subtract"}, "inbound_nodes": [["in", 0, 0, {"y": 2.0, "name": null}]]}"#,
+            #"{"class_name": "TFOpLambda", "name": "tf.math.truediv", "config": {"name": "tf.math.truediv", "function": "math.truediv"}, "inbound_nodes": [["tf.math.subtract", 0, 0, {"y": 4, "name": null}]]}"#,
+            #"{"class_name": "TFOpLambda", "name": "tf.math.multiply", "config": {"name": "tf.math.multiply", "function": "math.multiply"}, "inbound_nodes": [["tf.math.truediv", 0, 0, {"y": ["in", 0, 0], "name": null}]]}"#,
+            #"{"module": "keras.src.ops.numpy", "class_name": "Subtract", "name": "subtract", "config": {"name": "subtract"}, "inbound_nodes": [{"args": [3.0, "# + keras3Tensor("tf.math.multiply") + #"], "kwargs": {}}]}"#,
+            #"{"class_name": "Add", "name": "add", "config": {"name": "add"}, "inbound_nodes": [{"args": ["# + keras3Tensor("subtract") + ", " + keras3Tensor("in") + #"], "kwargs": {}}]}"#,
+        ])
+        let m = try modelFromConfig(json, file: "ops.h5")
+        XCTAssertEqual(m.layers.map(\.className), ["InputLayer", "Rescaling", "Rescaling", "Multiply", "Rescaling", "Add"])
+        let x = Tensor(shape: [1, 2, 3], data: [-3, -1.5, 0, 0.5, 2, 7])
+        let expected = x.data.map { v in 3 - (v - 2) / 4 * v + v }
+        assertClose(try m.predict(x).data, expected, rtol: 1e-6, "(3 - (x - 2) / 4 * x) + x")
+    }
+
+    /// Code, and operations outside the whitelist, are refused in one line naming the file, the
+    /// layer and its class, before anything is built.
+    func testOtherOperationsAreRefusedByName() {
+        let cases: [(String, String)] = [
+            (#"{"class_name": "Lambda", "name": "evil", "config": {"function": ["4wEAAAAAAAAA", null, null]}, "inbound_nodes": [[["in", 0, 0, {}]]]}"#,
+             "f.h5: layer evil has class Lambda, which zoo does not support (it holds Python code, which zoo never runs)"),
+            (#"{"class_name": "TFOpLambda", "name": "tf.nn.relu", "config": {"function": "nn.relu"}, "inbound_nodes": [["in", 0, 0, {"name": null}]]}"#,
+             "f.h5: layer tf.nn.relu has class TFOpLambda, which zoo does not support (function tf.nn.relu; zoo computes only tf.__operators__.add, tf.math.add, tf.math.divide, tf.math.multiply, tf.math.subtract, tf.math.truediv)"),
+            (#"{"class_name": "TFOpLambda", "name": "tf.math.multiply", "config": {"function": "math.multiply"}, "inbound_nodes": [["in", 0, 0, {"y": 2.0, "name": null, "exec": "os.system"}]]}"#,
+             "f.h5: layer tf.math.multiply has class TFOpLambda, which zoo does not support (function tf.math.multiply with exec)"),
+            (#"{"module": "keras.src.ops.numpy", "class_name": "Sin", "name": "sin", "config": {"name": "sin"}, "inbound_nodes": [{"args": ["# + keras3Tensor("in") + #"], "kwargs": {}}]}"#,
+             "f.h5: layer sin has class Sin, which zoo does not support (operation keras.src.ops.numpy.Sin; zoo computes only ops.numpy Add, Divide, Multiply, Subtract, TrueDivide)"),
+            (#"{"module": "keras.src.ops.nn", "class_name": "Relu", "name": "relu", "config": {"name": "relu"}, "inbound_nodes": [{"args": ["# + keras3Tensor("in") + #"], "kwargs": {}}]}"#,
+             "f.h5: layer relu has class Relu, which zoo does not support (operation keras.src.ops.nn.Relu; zoo computes only ops.numpy Add, Divide, Multiply, Subtract, TrueDivide)"),
+            (#"{"module": "keras.src.ops.numpy", "class_name": "Subtract", "name": "subtract", "config": {"name": "subtract"}, "inbound_nodes": [{"args": ["# + keras3Tensor("in") + ", " + keras3Tensor("in") + #"], "kwargs": {}}]}"#,
+             "f.h5: layer subtract has class Subtract, which zoo does not support (subtract of tensor in and tensor in; of two tensors zoo computes only add and multiply)"),
+            (#"{"module": "keras.src.ops.numpy", "class_name": "Divide", "name": "divide", "config": {"name": "divide"}, "inbound_nodes": [{"args": [1.0, "# + keras3Tensor("in") + #"], "kwargs": {}}]}"#,
+             "f.h5: layer divide has class Divide, which zoo does not support (1.0 divided by a tensor; zoo computes a tensor divided by a number)"),
+            (#"{"module": "keras.src.ops.numpy", "class_name": "Multiply", "name": "multiply", "config": {"name": "multiply"}, "inbound_nodes": [{"args": ["# + keras3Tensor("in") + #", "x"], "kwargs": {}}]}"#,
+             "f.h5: layer multiply has class Multiply, which zoo does not support (multiply of tensor in and a value that is neither a tensor nor a number; zoo computes the arithmetic of two tensors or of a tensor and a number)"),
+            (#"{"class_name": "TFOpLambda", "name": "tf.math.truediv", "config": {"function": "math.truediv"}, "inbound_nodes": [["in", 0, 0, {"y": 0.0, "name": null}]]}"#,
+             "f.h5: model config: layer tf.math.truediv divides by 0.0"),
+        ]
+        for (layer, message) in cases {
+            XCTAssertThrowsError(try modelFromConfig(config([layer]), file: "f.h5")) { error in
+                XCTAssertEqual("\(error)", message)
+            }
+        }
+    }
 }
 
 /// A fixture of Tests/Fixtures/fullmodel, inflated into a temporary directory when it is
