@@ -12,7 +12,7 @@ Tests/ZooCLITests/FullModelCLITests.swift:
   0, 3 and 4 at alpha 0.25, ConvNeXt of depths (1, 1, 1, 1) and widths (8, 8, 16, 16) named convnext_tiny,
   EfficientNetV2 B0's blocks 0, 1 and 3 once each at width 0.25. The full-size models go through the
   same code (`--full-size DIR` writes them, MobileNetV3Small, ConvNeXtTiny and EfficientNetV2B0
-  at 32x32, for a comparison with `zoo predict` outside the tests).
+  at 32x32; `--full-size DIR --compare ZOO` then runs `zoo predict` on them against Keras).
 - Tests/Fixtures/fullmodel/<shape>_<model>.<kind>: the transfer-learning shapes around a nested
   application: `Sequential([base, GlobalAveragePooling2D(), Dense(10, softmax)])` of
   MobileNetV3Small and `Model(inp, Dense(10, softmax)(base(inp)))` (base with pooling="avg") of
@@ -171,7 +171,7 @@ def gzip_file(path):
 
 
 def write(out, small, names):
-    x = images(out if small else None)
+    x = images(out)
     expected = {}
     for seed, (k, kind, suffixes) in enumerate([(keras, "k3", ["keras", "h5"]), (tf_keras, "tfk", ["h5"])]):
         builders = dict(applications(k, small))
@@ -201,13 +201,46 @@ def write(out, small, names):
         f.attrs["tf_keras_version"] = tf_keras.__version__
 
 
+def compare(out, zoo_binary):
+    """Runs `zoo predict` on every model of `out` and prints max |zoo - keras| / max |keras|."""
+    import subprocess
+    import tempfile
+    worst = 0.0
+    files = [os.path.join(out, "images", f"image{i}.png") for i in range(IMAGES)]
+    with h5py.File(os.path.join(out, "expected.h5"), "r") as f, tempfile.TemporaryDirectory() as tmp:
+        for name in sorted(k for k in f.keys() if k != "input"):
+            model = os.path.join(out, name)
+            if not os.path.exists(model):
+                model = os.path.join(tmp, name)
+                with gzip.open(os.path.join(out, name + ".gz")) as g, open(model, "wb") as w:
+                    w.write(g.read())
+            predictions = os.path.join(tmp, "p.h5")
+            run = subprocess.run([zoo_binary, "predict", "--model-file", model, "--output", predictions] + files,
+                                 capture_output=True, text=True)
+            if run.returncode != 0:
+                print(f"{name}: zoo failed ({run.returncode}): {run.stderr.strip()}")
+                worst = float("inf")
+                continue
+            with h5py.File(predictions, "r") as p:
+                ours = np.asarray(p["probabilities"])
+            reference = np.asarray(f[name])
+            error = float(np.abs(ours - reference).max() / np.abs(reference).max())
+            worst = max(worst, error)
+            print(f"{name}: max |zoo - keras| / max |keras| = {error:.3g}")
+    return worst
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fixtures", default=os.path.join(HERE, "..", "Tests", "Fixtures", "fullmodel"))
     parser.add_argument("--full-size", metavar="DIR", help="write the full-size models (and expected.h5) to DIR instead")
     parser.add_argument("--only", nargs="*", default=[], help="model names to write (default: all)")
+    parser.add_argument("--compare", metavar="ZOO", help="write nothing; run ZOO predict on the models of the "
+                        "directory (--full-size DIR or the fixtures) and compare with Keras (fails above 1e-4)")
     args = parser.parse_args()
     out = args.full_size or args.fixtures
+    if args.compare:
+        raise SystemExit(0 if compare(out, args.compare) <= 1e-4 else 1)
     os.makedirs(out, exist_ok=True)
     write(out, small=args.full_size is None, names=args.only)
     if args.full_size is None and not args.only:
