@@ -17,6 +17,8 @@ Tests/ZooCLITests/FullModelCLITests.swift:
   application: `Sequential([base, GlobalAveragePooling2D(), Dense(10, softmax)])` of
   MobileNetV3Small and `Model(inp, Dense(10, softmax)(base(inp)))` (base with pooling="avg") of
   MobileNetV3Small and of ConvNeXt (Sequential models nested in a nested model).
+- Tests/Fixtures/fullmodel/hard_sigmoid.<kind>: Activation("hard_sigmoid"), which each Keras
+  computes its own way (tf_keras clip(0.2 x + 0.5, 0, 1), Keras 3 relu6(x + 3) / 6).
 - Tests/Fixtures/fullmodel/{lambda.tfk.h5,tfop_relu.tfk.h5,op_sin.k3.keras}: small models that zoo
   refuses by name (a Lambda, a TFOpLambda of tf.nn.relu, Keras 3's ops.sin).
 - Keras's HDF5 files are mostly headers and configs: the model files are committed gzipped
@@ -107,8 +109,15 @@ def transfer_shapes(k, small):
             return k.Model(inp, k.layers.Dense(10, activation="softmax")(apps[base]()(inp)))
         return build
 
+    def hard_sigmoid():
+        # Activation("hard_sigmoid") is clip(0.2 x + 0.5, 0, 1) in tf_keras, relu6(x + 3) / 6 in Keras 3.
+        inp = k.Input((SIZE, SIZE, 3))
+        x = k.layers.Conv2D(4, 3, strides=4, name="conv")(k.layers.Rescaling(1 / 64, offset=-2)(inp))
+        x = k.layers.Activation("hard_sigmoid", name="gate")(x)
+        return k.Model(inp, k.layers.Dense(3)(k.layers.GlobalAveragePooling2D()(x)))
+
     return {"sequential_mobilenetv3small": sequential, "functional_mobilenetv3small": functional("mobilenetv3small"),
-            "functional_convnexttiny": functional("convnexttiny")}
+            "functional_convnexttiny": functional("convnexttiny"), "hard_sigmoid": hard_sigmoid}
 
 
 def fill(model, rng):

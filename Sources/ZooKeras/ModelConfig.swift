@@ -11,7 +11,10 @@ import ZooTensor
 /// Keras 3 files store them by. Elementwise arithmetic that Keras records as operations
 /// (`KerasOperation`) becomes the layer computing it. Nothing in a config is ever executed:
 /// Lambda layers, custom objects and operations outside the whitelist are refused by name.
-public func modelFromConfig(_ json: String, file: String) throws -> Model {
+/// `kerasVersion` is the file's (`KerasWeightFile.kerasVersion`): an activation named
+/// `hard_sigmoid` is clip(0.2 x + 0.5, 0, 1) in files of tf-keras (versions 1 and 2) and
+/// relu6(x + 3) / 6, zoo's, in Keras 3's (and when the version is not given).
+public func modelFromConfig(_ json: String, file: String, kerasVersion: String? = nil) throws -> Model {
     try checkJSONLimits(json.utf8, file: file, what: "model config")
     guard let root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
         throw KerasImportError.badConfig(file: file, reason: "not a JSON object")
@@ -21,7 +24,8 @@ public func modelFromConfig(_ json: String, file: String) throws -> Model {
         throw KerasImportError.badConfig(file: file, reason: "no config.layers list (class \(className))")
     }
     let model = Model(name: config["name"] as? String ?? "model")
-    var flattener = ConfigFlattener(model: model, file: file)
+    let tfKeras = kerasVersion.map { $0.hasPrefix("1") || $0.hasPrefix("2") } ?? false
+    var flattener = ConfigFlattener(model: model, file: file, tfKerasHardSigmoid: tfKeras)
     let output = try flattener.add(className: className, config: config, input: nil, key: "", depth: 0)
     guard model.nodes.count > 1 else { throw KerasImportError.badConfig(file: file, reason: "the model has no layers") }
     guard output == model.nodes.last!.layer.name else {
@@ -39,6 +43,8 @@ let nestedModelClasses: Set<String> = ["Functional", "Sequential", "Model"]
 private struct ConfigFlattener {
     let model: Model
     let file: String
+    /// The file's `hard_sigmoid` is tf-keras's.
+    let tfKerasHardSigmoid: Bool
 
     /// Adds the layers of one (possibly nested) model config and returns the node that is its
     /// output. `input` is the node a nested model is called on (nil at the top), `key` the path
@@ -108,6 +114,18 @@ private struct ConfigFlattener {
             } else if let operation = try KerasOperation(spec: spec, call: call, layer: name, file: file) {
                 let operands = try resolve(operation.tensors)
                 output = try addLayer(try operation.layer(name: name), sequential ? inputs : operands, key: key)
+            } else if tfKerasHardSigmoid && lc["activation"] as? String == "hard_sigmoid" {
+                // tf-keras's hard_sigmoid, x * 0.2 + 0.5 clipped to [0, 1], in the layers that
+                // compute exactly that; as another layer's activation it is not zoo's.
+                guard cls == "Activation", inputs.count == 1 else {
+                    throw KerasImportError.unsupportedLayer(file: file, layer: name, className: cls,
+                                                            hint: "activation hard_sigmoid of tf-keras, clip(0.2 x + 0.5, 0, 1), which zoo computes only as an Activation layer")
+                }
+                let affine = try addLayer(Rescaling("\(name)_affine", scale: 0.2, offset: 0.5), inputs, key: key)
+                output = try addLayer(ReLU(name: name, maxValue: 1), [affine], key: key)
+                for layer in [model.layer(named: affine)!, model.layer(named: output)!] {
+                    layer.trainable = lc["trainable"] as? Bool ?? true
+                }
             } else {
                 let type = try layerClass(cls, layer: name, file: file)
                 // Layers index their inputs when built: Add merges two or more, most classes take one.

@@ -35,7 +35,7 @@ final class FullModelCLITests: XCTestCase {
         let expected = try H5File.open("\(fixtures)/expected.h5").root
         let images = (0..<4).map { "\(fixtures)/images/image\($0).png" }
         for model in ["mobilenetv3small", "convnexttiny", "efficientnetv2b0", "sequential_mobilenetv3small",
-                      "functional_convnexttiny"] {
+                      "functional_convnexttiny", "hard_sigmoid"] {
             for kind in ["k3.keras", "k3.h5", "tfk.h5"] {
                 let name = "\(model).\(kind)"
                 let file = try inflate(name, into: dir)

@@ -13,7 +13,7 @@ import ZooTestSupport
 /// (tools/make_fullmodel_fixtures.py).
 final class FullModelImportTests: XCTestCase {
     static let models = ["mobilenetv3small", "convnexttiny", "efficientnetv2b0", "sequential_mobilenetv3small",
-                         "functional_mobilenetv3small", "functional_convnexttiny"]
+                         "functional_mobilenetv3small", "functional_convnexttiny", "hard_sigmoid"]
     static let kinds = ["k3.keras", "k3.h5", "tfk.h5"]
 
     func testKerasFullModelsGiveKerasOutputs() throws {
@@ -24,7 +24,7 @@ final class FullModelImportTests: XCTestCase {
             for kind in Self.kinds {
                 let name = "\(model).\(kind)"
                 let file = try KerasWeightFile(path: try fullModelFixture(name))
-                let m = try modelFromConfig(try XCTUnwrap(file.modelConfig), file: name)
+                let m = try modelFromConfig(try XCTUnwrap(file.modelConfig), file: name, kerasVersion: file.kerasVersion)
                 let report = try loadFullModelWeights(into: m, from: file)
                 XCTAssertTrue(report.problems.isEmpty, "\(name): \(report.problems.map(report.problemSentence))")
                 XCTAssertEqual(report.loadedCount, m.weightedLayers.reduce(0) { $0 + $1.weights.count }, name)
@@ -63,6 +63,26 @@ final class FullModelImportTests: XCTestCase {
         let x = Tensor(shape: [1, 2, 3], data: [-3, -1.5, 0, 0.5, 2, 7])
         let expected = x.data.map { v in 3 - (v - 2) / 4 * v + v }
         assertClose(try m.predict(x).data, expected, rtol: 1e-6, "(3 - (x - 2) / 4 * x) + x")
+    }
+
+    /// Activation("hard_sigmoid") is tf-keras's clip(0.2 x + 0.5, 0, 1) in its files, zoo's
+    /// relu6(x + 3) / 6 in Keras 3's; as another layer's activation tf-keras's is refused.
+    func testHardSigmoidFollowsTheFilesKeras() throws {
+        let json = config([#"{"class_name": "Activation", "name": "gate", "config": {"activation": "hard_sigmoid"}, "inbound_nodes": [[["in", 0, 0, {}]]]}"#])
+        let x = Tensor(shape: [1, 2, 3], data: [-4, -2, 0, 1, 2.4, 3.5])
+        for version in ["2.21.0", "1"] {
+            let m = try modelFromConfig(json, file: "f.h5", kerasVersion: version)
+            XCTAssertEqual(m.layers.map(\.className), ["InputLayer", "Rescaling", "ReLU"])
+            assertClose(try m.predict(x).data, x.data.map { min(max($0 * 0.2 + 0.5, 0), 1) }, rtol: 1e-6, version)
+        }
+        for version in ["3.15.1", nil] {
+            let m = try modelFromConfig(json, file: "f.keras", kerasVersion: version)
+            assertClose(try m.predict(x).data, x.data.map { min(max($0 + 3, 0), 6) / 6 }, rtol: 1e-6, version ?? "none")
+        }
+        let dense = config([#"{"class_name": "Dense", "name": "d", "config": {"units": 2, "activation": "hard_sigmoid"}, "inbound_nodes": [[["in", 0, 0, {}]]]}"#])
+        XCTAssertThrowsError(try modelFromConfig(dense, file: "f.h5", kerasVersion: "2.21.0")) { error in
+            XCTAssertEqual("\(error)", "f.h5: layer d has class Dense, which zoo does not support (activation hard_sigmoid of tf-keras, clip(0.2 x + 0.5, 0, 1), which zoo computes only as an Activation layer)")
+        }
     }
 
     /// Code, and operations outside the whitelist, are refused in one line naming the file, the
