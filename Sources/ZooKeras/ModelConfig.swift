@@ -26,7 +26,7 @@ public func modelFromConfig(_ json: String, file: String, kerasVersion: String? 
     let model = Model(name: config["name"] as? String ?? "model")
     let tfKeras = kerasVersion.map { $0.hasPrefix("1") || $0.hasPrefix("2") } ?? false
     var flattener = ConfigFlattener(model: model, file: file, tfKerasHardSigmoid: tfKeras)
-    let output = try flattener.add(className: className, config: config, input: nil, key: "", depth: 0)
+    let output = try flattener.add(className: className, config: config, input: nil, key: "", frozen: false, depth: 0)
     guard model.nodes.count > 1 else { throw KerasImportError.badConfig(file: file, reason: "the model has no layers") }
     guard output == model.nodes.last!.layer.name else {
         throw KerasImportError.badConfig(file: file, reason: "output \(output) is not the last layer; only single-output chains ending in their output are supported")
@@ -48,8 +48,10 @@ private struct ConfigFlattener {
 
     /// Adds the layers of one (possibly nested) model config and returns the node that is its
     /// output. `input` is the node a nested model is called on (nil at the top), `key` the path
-    /// Keras 3 files keep its layers under (`functional/sequential_1`; "" at the top).
-    mutating func add(className: String, config: [String: Any], input: String?, key: String, depth: Int) throws -> String {
+    /// Keras 3 files keep its layers under (`functional/sequential_1`; "" at the top); `frozen`
+    /// when it or a model it is nested in is not trainable, which holds for all its layers.
+    mutating func add(className: String, config: [String: Any], input: String?, key: String, frozen: Bool,
+                      depth: Int) throws -> String {
         guard depth < 8 else { throw KerasImportError.badConfig(file: file, reason: "models nested more than 8 deep") }
         guard let layers = config["layers"] as? [[String: Any]] else {
             throw KerasImportError.badConfig(file: file, reason: "nested model \(config["name"] as? String ?? "?") has no layers list")
@@ -110,7 +112,7 @@ private struct ConfigFlattener {
                 nestedKeys[base] = (n ?? -1) + 1
                 let own = n.map { "\(base)_\($0 + 1)" } ?? base
                 output = try add(className: cls, config: lc, input: inputs[0], key: key.isEmpty ? own : key + "/" + own,
-                                 depth: depth + 1)
+                                 frozen: frozen || lc["trainable"] as? Bool == false, depth: depth + 1)
             } else if let operation = try KerasOperation(spec: spec, call: call, layer: name, file: file) {
                 let operands = try resolve(operation.tensors)
                 output = try addLayer(try operation.layer(name: name), sequential ? inputs : operands, key: key)
@@ -124,7 +126,7 @@ private struct ConfigFlattener {
                 let affine = try addLayer(Rescaling("\(name)_affine", scale: 0.2, offset: 0.5), inputs, key: key)
                 output = try addLayer(ReLU(name: name, maxValue: 1), [affine], key: key)
                 for layer in [model.layer(named: affine)!, model.layer(named: output)!] {
-                    layer.trainable = lc["trainable"] as? Bool ?? true
+                    layer.trainable = !frozen && lc["trainable"] as? Bool ?? true
                 }
             } else {
                 let type = try layerClass(cls, layer: name, file: file)
@@ -133,7 +135,7 @@ private struct ConfigFlattener {
                     throw KerasImportError.badConfig(file: file, reason: "layer \(name) (\(cls)) has \(inputs.count) inputs")
                 }
                 let layer = try reading(file) { try type.init(name: name, config: KerasLayerConfig(layer: name, className: cls, values: lc)) }
-                layer.trainable = lc["trainable"] as? Bool ?? true
+                layer.trainable = !frozen && lc["trainable"] as? Bool ?? true
                 // Layers allocate their weights when built, so the count is checked before.
                 let count = layer.weightCount(inputShapes: inputs.compactMap { model.node(named: $0)?.outputShape })
                 guard count <= Double(maxWeightElements) else {

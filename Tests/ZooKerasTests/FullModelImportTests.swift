@@ -85,6 +85,18 @@ final class FullModelImportTests: XCTestCase {
         }
     }
 
+    /// A frozen nested model (`base.trainable = False`) freezes its layers, whatever their own
+    /// configs say; its layers are keyed under it for Keras 3 files.
+    func testFrozenNestedModelsFreezeTheirLayers() throws {
+        let nested = #"{"class_name": "Sequential", "name": "base", "config": {"name": "base", "trainable": false, "layers": [{"class_name": "InputLayer", "config": {"batch_input_shape": [null, 2, 3], "name": "base_input"}}, {"class_name": "Dense", "config": {"name": "inner", "units": 4, "trainable": true}}]}, "inbound_nodes": [[["in", 0, 0, {}]]]}"#
+        let head = #"{"class_name": "Dense", "name": "head", "config": {"units": 2}, "inbound_nodes": [[["base", 1, 0, {}]]]}"#
+        let m = try modelFromConfig(config([nested, head]), file: "f.h5")
+        XCTAssertEqual(m.layers.map(\.name), ["in", "inner", "head"])
+        XCTAssertEqual(m.layers.map(\.trainable), [true, false, true])
+        XCTAssertEqual(m.nestedIn, ["inner": "sequential"])
+        XCTAssertEqual(m.node(named: "head")!.inputs, ["inner"])
+    }
+
     /// Code, and operations outside the whitelist, are refused in one line naming the file, the
     /// layer and its class, before anything is built.
     func testOtherOperationsAreRefusedByName() {
