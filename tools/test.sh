@@ -55,6 +55,9 @@ echo "== Keras 3 archive: zoo finetune --output .keras -> keras.saving.load_mode
 .build/release/zoo predict --model-file "$work/vgg16.keras" --split test --output "$work/vgg16-keras.predictions.h5"
 "$venv/bin/python" tools/check_export.py --model-file "$work/vgg16.keras" --predictions "$work/vgg16-keras.predictions.h5"
 
+echo "== issue 16's exports: fine-tuned MobileNetV3Small and ConvNeXtTiny (32 px) .h5 in tf-keras and Keras 3, .keras in Keras 3 -> same predictions (tools/test_export_families.py, ~80 s)"
+ZOO=.build/release/zoo "$venv/bin/python" -m pytest -q -p no:cacheprovider tools/test_export_families.py
+
 echo "== the README's library example (Sources/Examples/FinetuneExample): fine-tune on the built-in sample, then zoo evaluate opens its model"
 swift build -c release --product finetune-example
 repo=$PWD

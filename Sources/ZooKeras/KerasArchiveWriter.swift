@@ -11,7 +11,7 @@ import ZooSupport
 /// `classNames` go into metadata.json, which Keras does not read back. Written to a temporary
 /// file and renamed, so `path` never holds a partial archive.
 public func exportKerasArchive(_ model: Model, classNames: [String]? = nil, to path: String) throws {
-    let config = try model.graph.kerasJSON(kerasVersion: nil, inboundNodes: .keras3)
+    let config = try withApplicationModules(try model.graph.kerasJSON(kerasVersion: nil, inboundNodes: .keras3))
     var metadata: [String: Any] = ["keras_version": kerasArchiveVersion, "date_saved": kerasDateSaved(Date())]
     if let classNames { metadata["class_names"] = classNames }
     let metadataJSON = try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys])
@@ -32,6 +32,28 @@ public func exportKerasArchive(_ model: Model, classNames: [String]? = nil, to p
             try archive.addEntry(with: entry, relativeTo: staging, compressionMethod: .none)
         }
     }
+}
+
+/// Classes that keras.applications defines for itself, by the module Keras 3 imports them from.
+/// They are no `keras.layers` class: a config naming that module for them does not load, so
+/// they name their own, with their class as `registered_name`, as Keras 3 writes them.
+let kerasApplicationModules = [
+    "LayerScale": "keras.src.applications.convnext",
+    "StochasticDepth": "keras.src.applications.convnext",
+    "CustomScaleLayer": "keras.src.applications.inception_resnet_v2",
+]
+
+/// A Keras 3 model config (JSON) with `kerasApplicationModules`' classes given their module.
+func withApplicationModules(_ json: String) throws -> String {
+    guard var root = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+          var config = root["config"] as? [String: Any], let layers = config["layers"] as? [[String: Any]],
+          layers.contains(where: { kerasApplicationModules[$0["class_name"] as? String ?? ""] != nil }) else { return json }
+    config["layers"] = layers.map { layer -> [String: Any] in
+        guard let cls = layer["class_name"] as? String, let module = kerasApplicationModules[cls] else { return layer }
+        return layer.merging(["module": module, "registered_name": cls]) { $1 }
+    }
+    root["config"] = config
+    return String(decoding: try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys]), as: UTF8.self)
 }
 
 /// The Keras release whose `.keras` layout the archives follow.

@@ -2,6 +2,7 @@ import Foundation
 import ZIPFoundation
 import ZooHDF5
 import ZooLayers
+import ZooTensor
 
 /// The tf-keras `model.to_json()` of a model: a flat Functional config with legacy
 /// `inbound_nodes`, which both tf-keras and Keras 3 (legacy .h5 loading) read.
@@ -18,6 +19,7 @@ public let exportKerasVersion = "2.21.0"
 /// and renamed, so `path` never holds a partial model. `classNames` (index = label) go into a
 /// root `class_names` attribute, which Keras's loaders do not read.
 public func exportKerasModel(_ model: Model, classNames: [String]? = nil, to path: String) throws {
+    let model = try withStandardHardActivations(model)
     let config = try kerasModelConfig(model)
     try writeHDF5Atomically(path) { file in
         let root = file.root
@@ -65,4 +67,44 @@ public func exportedClassNames(_ path: String) throws -> [String]? {
     }
     let root = try H5File.open(path).root
     return root.hasAttribute("class_names") ? try root.stringList("class_names") : nil
+}
+
+/// `model` with its hard activations written as layers every Keras computes alike, for legacy
+/// HDF5, which tf-keras loads too: tf-keras's `hard_sigmoid` is another function (clip(0.2 x +
+/// 0.5, 0, 1)) and it has no `hard_silu`/`hard_swish`, so `Activation("hard_sigmoid")` would
+/// load with other numbers and `Activation("hard_swish")` not at all. hard_sigmoid(x) = relu6(x
+/// + 3) / 6 becomes Rescaling(offset 3) -> ReLU(max_value 6) -> Rescaling(1/6), hard_silu(x) =
+/// x * hard_sigmoid(x) those and a Multiply with x; the last layer keeps the activation's name,
+/// so the layers after it read it unchanged. Every other layer is the model's own (weights
+/// shared, not copied). A model without hard activations is returned as it is.
+public func withStandardHardActivations(_ model: Model) throws -> Model {
+    let hard: Set<Activation> = [.hardSigmoid, .hardSilu, .hardSwish]
+    guard model.layers.contains(where: { ($0 as? ActivationLayer).map { hard.contains($0.activation) } ?? false }) else {
+        return model
+    }
+    let out = Model(name: model.name)
+    var names = Set(model.layers.map(\.name))
+    func fresh(_ base: String) -> String {
+        var name = base, n = 1
+        while names.contains(name) {
+            name = "\(base)_\(n)"
+            n += 1
+        }
+        names.insert(name)
+        return name
+    }
+    for node in model.nodes {
+        guard let a = node.layer as? ActivationLayer, hard.contains(a.activation) else {
+            try out(node.layer, node.inputs)
+            continue
+        }
+        let x = node.inputs[0], silu = a.activation != .hardSigmoid
+        var y = try out(Rescaling(fresh("\(a.name)_plus_3"), scale: 1, offset: 3), x)
+        y = try out(ReLU(name: fresh("\(a.name)_relu6"), maxValue: 6), y)
+        let sigmoid = Rescaling(silu ? fresh("\(a.name)_hard_sigmoid") : a.name, scale: 1.0 / 6.0)
+        y = try out(sigmoid, y)
+        if silu { try out(Multiply(name: a.name), x, y) }
+        for layer in out.layers.suffix(silu ? 4 : 3) { layer.trainable = a.trainable }
+    }
+    return out
 }

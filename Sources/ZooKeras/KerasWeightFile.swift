@@ -137,26 +137,32 @@ public final class KerasWeightFile {
     }
 
     /// A nested model (ConvNeXt's stem, a Sequential) is one group of a legacy file holding its
-    /// layers' weights, named `<layer>/<var>` (tf-keras) or `<model>/<layer>/<var>` (Keras 3):
-    /// opened into those layers, in order, as Keras's flat list of layers would have them. A
-    /// group whose names show one layer or none stays as it is.
+    /// layers' weights, named `<layer>/<var>:0` (tf-keras, whose MobileNetV3 names layers
+    /// `Conv/BatchNorm`) or `[<models>/]<layer>/<var>` (Keras 3, which prefixes the models nested
+    /// in it): opened into those layers, as Keras's flat list of layers would have them.
+    /// Keras writes a nested model's trainable weights before its non-trainable ones (a
+    /// BatchNormalization's moving statistics come after every kernel), so one layer's weights
+    /// are gathered from wherever they are, in their order, and the layers are kept in the order
+    /// they first appear. A group whose names show one layer or none stays as it is.
     private static func openNested(_ stored: StoredLayer) -> [StoredLayer] {
-        func inner(_ w: StoredWeight) -> Substring? {
-            var parts = w.name.split(separator: "/")
-            if parts.first.map(String.init) == stored.name { parts.removeFirst() }
-            return parts.count >= 2 ? parts[0] : nil
+        func inner(_ w: StoredWeight) -> String? {
+            var name = Substring(w.name)
+            if name.hasPrefix(stored.name + "/") { name = name.dropFirst(stored.name.count + 1) }
+            let parts = name.split(separator: "/")
+            guard parts.count >= 2 else { return nil }
+            // tf-keras's variable names end in `:0` and its layer names may hold '/'; Keras 3
+            // names hold no '/' but prefix the models a layer is nested in.
+            return parts.last!.contains(":") ? parts.dropLast().joined(separator: "/") : String(parts[parts.count - 2])
         }
         let layers = stored.weights.map(inner)
         guard layers.allSatisfy({ $0 != nil }), Set(layers.compactMap { $0 }).count > 1 else { return [stored] }
-        var out: [StoredLayer] = []
-        for (w, layer) in zip(stored.weights, layers.map { String($0!) }) {
-            if out.last?.name == layer {
-                out[out.count - 1] = StoredLayer(key: stored.key, name: layer, weights: out[out.count - 1].weights + [w])
-            } else {
-                out.append(StoredLayer(key: stored.key, name: layer, weights: [w]))
-            }
+        var order: [String] = []
+        var weights: [String: [StoredWeight]] = [:]
+        for (w, layer) in zip(stored.weights, layers.map { $0! }) {
+            if weights[layer] == nil { order.append(layer) }
+            weights[layer, default: []].append(w)
         }
-        return out
+        return order.map { StoredLayer(key: stored.key, name: $0, weights: weights[$0]!) }
     }
 
     /// Keras 3 stores each layer under `<class>[_N]` with its variables as datasets "0", "1", ...;

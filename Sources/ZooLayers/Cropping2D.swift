@@ -22,15 +22,7 @@ public final class Cropping2D: Layer, KerasLayer {
     /// ZeroPadding2D.
     public convenience init(name: String, config c: KerasLayerConfig) throws {
         try c.requireChannelsLast()
-        let p: [Int]
-        switch c["cropping"] {
-        case let v as Int: p = [v, v, v, v]
-        case let v as [[Int]] where v.count == 2 && v.allSatisfy({ $0.count == 2 }): p = v[0] + v[1]
-        case let v as [Int] where v.count == 2: p = [v[0], v[0], v[1], v[1]]
-        default: throw c.problem("cannot read cropping")
-        }
-        try c.checkSizes(p, "cropping", minimum: 0)
-        self.init(name, cropping: ((p[0], p[1]), (p[2], p[3])))
+        self.init(name, cropping: try c.border("cropping"))
     }
 
     public override var kerasConfig: [String: any Sendable] {

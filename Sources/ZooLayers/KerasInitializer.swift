@@ -31,7 +31,17 @@ extension Model {
     public func initializeKerasDefaults(seed: UInt64) {
         var rng = SeededGenerator(seed: seed)
         for layer in layers {
-            for w in layer.weights { w.value = w.role.initializer.value(shape: w.shape, using: &rng) }
+            for w in layer.weights {
+                w.value = (layer as? ConfiguredInitializer)?.kerasInitialValue(of: w)
+                    ?? w.role.initializer.value(shape: w.shape, using: &rng)
+            }
         }
     }
+}
+
+/// A layer whose Keras initialiser takes a value from the layer's arguments (LayerScale's
+/// `Constant(init_values)`), which a role's fixed initialiser cannot say.
+public protocol ConfiguredInitializer: Layer {
+    /// The value a fresh `weight` starts at, or nil for its role's initialiser.
+    func kerasInitialValue(of weight: Weight) -> Tensor?
 }

@@ -54,6 +54,21 @@ public struct KerasLayerConfig {
         return p
     }
 
+    /// A 2D border, ((top, bottom), (left, right)), written as `1`, `[1, 2]` (symmetric rows,
+    /// columns) or `[[1, 2], [0, 1]]`: ZeroPadding2D's `padding` and Cropping2D's `cropping`.
+    /// Each side in 0...maxHyperparameter.
+    public func border(_ key: String) throws -> ((Int, Int), (Int, Int)) {
+        let p: [Int]
+        switch self[key] {
+        case let v as Int: p = [v, v, v, v]
+        case let v as [[Int]] where v.count == 2 && v.allSatisfy({ $0.count == 2 }): p = v[0] + v[1]
+        case let v as [Int] where v.count == 2: p = [v[0], v[0], v[1], v[1]]
+        default: throw problem("cannot read \(key)")
+        }
+        try checkSizes(p, key, minimum: 0)
+        return ((p[0], p[1]), (p[2], p[3]))
+    }
+
     /// An optional size (filters, units), at least `minimum`.
     public func size(_ key: String, minimum: Int = 1) throws -> Int? {
         guard let v = self[key] as? Int else { return nil }

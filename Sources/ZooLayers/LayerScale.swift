@@ -4,7 +4,7 @@ import ZooTensor
 /// under that name): x * gamma, one learned factor per channel of the last axis, `gamma` starting
 /// at `init_values` (1e-6 in ConvNeXt). tf-keras names the variable `gamma`; Keras 3 adds it
 /// unnamed, so its own files call it `variable`.
-public final class LayerScale: Layer, KerasLayer {
+public final class LayerScale: Layer, KerasLayer, ConfiguredInitializer {
     public static let kerasClassName = "LayerScale"
     public static let gamma = WeightRole("gamma", legacyNames: ["variable"], initializer: .ones)
 
@@ -37,8 +37,13 @@ public final class LayerScale: Layer, KerasLayer {
         }
         let fresh = weights.isEmpty
         try define([Weight(Self.gamma, shape: [projectionDim])], for: inputShapes)
-        if fresh { weights[0].value = Tensor(repeating: initValues, shape: [projectionDim]) }
+        if fresh { weights[0].value = kerasInitialValue(of: weights[0])! }
         return inputShapes[0]
+    }
+
+    /// Keras's `initializers.Constant(init_values)`: ConvNeXt's blocks start almost switched off.
+    public func kerasInitialValue(of weight: Weight) -> Tensor? {
+        Tensor(repeating: initValues, shape: [projectionDim])
     }
 
     /// x [N,...,C] -> [N,...,C].

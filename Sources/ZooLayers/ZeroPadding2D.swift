@@ -19,15 +19,7 @@ public final class ZeroPadding2D: Layer, KerasLayer {
     /// Keras accepts `1`, `[1, 2]` (symmetric rows, columns) and `[[1, 2], [0, 1]]`.
     public convenience init(name: String, config c: KerasLayerConfig) throws {
         try c.requireChannelsLast()
-        let p: [Int]
-        switch c["padding"] {
-        case let v as Int: p = [v, v, v, v]
-        case let v as [[Int]] where v.count == 2 && v.allSatisfy({ $0.count == 2 }): p = v[0] + v[1]
-        case let v as [Int] where v.count == 2: p = [v[0], v[0], v[1], v[1]]
-        default: throw c.problem("cannot read padding")
-        }
-        try c.checkSizes(p, "padding", minimum: 0)
-        self.init(name, padding: ((p[0], p[1]), (p[2], p[3])))
+        self.init(name, padding: try c.border("padding"))
     }
 
     public override var kerasConfig: [String: any Sendable] {

@@ -10,9 +10,9 @@ import ZooTraining
 public func loadKerasModel(_ path: String, configuration: ZooConfiguration) throws -> Model {
     let file = try configuration.openKerasFile(path)
     guard let config = file.modelConfig else { throw PipelineError.noModelConfig(file: path) }
-    let model = try modelFromConfig(config, file: path)
+    let model = try modelFromConfig(config, file: path, kerasVersion: file.kerasVersion)
     model.replan(policy: configuration.convPolicy)
-    try loadWeights(into: model, from: file).check()
+    try loadFullModelWeights(into: model, from: file).check()
     return model
 }
 

@@ -14,6 +14,17 @@ final class LayerScaleTests: XCTestCase {
         XCTAssertEqual(roleSummary(scale), ["gamma(variable) ones"])
     }
 
+    /// Keras's defaults give gamma init_values (Constant), not the role's ones, in any model.
+    func testKerasDefaultsStartGammaAtInitValues() throws {
+        let m = Model(name: "m")
+        let x = try m.input("in", shape: [2, 2, 3])
+        try m(LayerScale("ls", initValues: 0.25, projectionDim: 3), try m(Dense("d", units: 3), x))
+        m.layer(named: "ls")!.weights[0].value = Tensor(repeating: 7, shape: [3])
+        m.initializeKerasDefaults(seed: 1)
+        XCTAssertEqual(m.layer(named: "ls")!.weights[0].value.data, [0.25, 0.25, 0.25])
+        XCTAssertNotEqual(m.layer(named: "d")!.weights[0].value.data, [Float](repeating: 0, count: 9))
+    }
+
     func testMatchesKerasAndGradientTape() throws {
         try assertMatchesKerasFixture(LayerScale("ls", initValues: 0.5, projectionDim: 4), "layer_scale")
     }
