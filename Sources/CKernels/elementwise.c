@@ -92,11 +92,25 @@ void zoo_sigmoid(const float *x, float *y, ptrdiff_t n, int swish) {
     });
 }
 
+// The loops below work on explicit 16-float vectors, not on plain loops left to the
+// vectoriser: called in place (y == x), clang's run-time overlap check sends a plain loop to
+// its scalar version.
+
 MULTIVERSION
 void zoo_hard_sigmoid(const float *x, float *y, ptrdiff_t n, int swish) {
-    for (ptrdiff_t i = 0; i < n; i++) {
+    ptrdiff_t i = 0;
+    for (; i + W <= n; i += W) {
+        vf v;
+        LOAD(v, x + i);
+        vf t = v + SPLAT(3.0f);
+        t = SELECT(t < SPLAT(0.0f), SPLAT(0.0f), t);  // NaN stays NaN, as Swift's max and min leave it
+        t = SELECT(t > SPLAT(6.0f), SPLAT(6.0f), t);
+        t = t / SPLAT(6.0f);
+        STORE(y + i, swish ? v * t : t);
+    }
+    for (; i < n; i++) {
         float v = x[i], t = v + 3.0f;
-        t = t < 0.0f ? 0.0f : t;  // NaN stays NaN, as Swift's max and min leave it
+        t = t < 0.0f ? 0.0f : t;
         t = t > 6.0f ? 6.0f : t;
         t = t / 6.0f;
         y[i] = swish ? v * t : t;
@@ -105,7 +119,14 @@ void zoo_hard_sigmoid(const float *x, float *y, ptrdiff_t n, int swish) {
 
 MULTIVERSION
 void zoo_relu_general(const float *x, float *y, ptrdiff_t n, float top, float slope, float threshold) {
-    for (ptrdiff_t i = 0; i < n; i++) {
+    ptrdiff_t i = 0;
+    for (; i + W <= n; i += W) {
+        vf v;
+        LOAD(v, x + i);
+        vf below = SPLAT(slope) * (v - SPLAT(threshold));
+        STORE(y + i, SELECT(v >= SPLAT(top), SPLAT(top), SELECT(v >= SPLAT(threshold), v, below)));
+    }
+    for (; i < n; i++) {
         float v = x[i];
         y[i] = v >= top ? top : (v >= threshold ? v : slope * (v - threshold));
     }
@@ -116,13 +137,18 @@ void zoo_scale_shift(const float *x, float *y, ptrdiff_t rows, int c, const floa
     for (ptrdiff_t r = 0; r < rows; r++) {
         const float *src = x + r * c;
         float *dst = y + r * c;
-        if (relu) {
-            for (int k = 0; k < c; k++) {
-                float v = src[k] * scale[k] + shift[k];
-                dst[k] = v < 0 ? 0 : v;
-            }
-        } else {
-            for (int k = 0; k < c; k++) dst[k] = src[k] * scale[k] + shift[k];
+        int k = 0;
+        for (; k + W <= c; k += W) {
+            vf v, s, h;
+            LOAD(v, src + k);
+            LOAD(s, scale + k);
+            LOAD(h, shift + k);
+            vf out = v * s + h;
+            STORE(dst + k, relu ? SELECT(out < SPLAT(0.0f), SPLAT(0.0f), out) : out);
+        }
+        for (; k < c; k++) {
+            float v = src[k] * scale[k] + shift[k];
+            dst[k] = relu && v < 0 ? 0 : v;
         }
     }
 }
@@ -132,7 +158,14 @@ void zoo_mul_rows(const float *x, const float *gate, float *y, ptrdiff_t rows, i
     for (ptrdiff_t r = 0; r < rows; r++) {
         const float *src = x + r * c;
         float *dst = y + r * c;
-        for (int k = 0; k < c; k++) dst[k] = src[k] * gate[k];
+        int k = 0;
+        for (; k + W <= c; k += W) {
+            vf v, g;
+            LOAD(v, src + k);
+            LOAD(g, gate + k);
+            STORE(dst + k, v * g);
+        }
+        for (; k < c; k++) dst[k] = src[k] * gate[k];
     }
 }
 
