@@ -118,6 +118,17 @@ void zoo_hard_sigmoid(const float *x, float *y, ptrdiff_t n, int swish) {
 }
 
 MULTIVERSION
+void zoo_relu(const float *x, float *y, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + W <= n; i += W) {
+        vf v;
+        LOAD(v, x + i);
+        STORE(y + i, SELECT(v < SPLAT(0.0f), SPLAT(0.0f), v));  // NaN stays NaN, -0 stays -0
+    }
+    for (; i < n; i++) y[i] = x[i] < 0 ? 0 : x[i];
+}
+
+MULTIVERSION
 void zoo_relu_general(const float *x, float *y, ptrdiff_t n, float top, float slope, float threshold) {
     ptrdiff_t i = 0;
     for (; i + W <= n; i += W) {

@@ -46,7 +46,7 @@ public final class ReLU: Layer, KerasLayer, InPlaceInference {
     }
 
     public func forward(reusing inputs: inout [Tensor], owned: [Bool]) -> Tensor {
-        guard owned[0] else { return forward(inputs) }
+        guard owned[0] else { return isPlain ? activated(.relu, inputs[0]) : forward(inputs) }
         var y = inputs.take(0)
         if isPlain {
             applyActivation(.relu, &y)

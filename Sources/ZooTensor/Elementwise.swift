@@ -14,7 +14,7 @@ public func applyActivation(_ activation: Activation, _ x: inout Tensor) {
     case .relu:
         x.data.withUnsafeMutableBufferPointer { p in
             guard let base = p.baseAddress else { return }
-            parallelChunks(p.count, minChunk: 1 << 16) { r in reluInPlace(base + r.lowerBound, count: r.count) }
+            parallelChunks(p.count, minChunk: 1 << 16) { r in zoo_relu(base + r.lowerBound, base + r.lowerBound, r.count) }
         }
     case .softmax: softmaxInPlace(&x)
     case .sigmoid: sigmoidInPlace(&x)
@@ -51,6 +51,7 @@ public func addForwardInPlace(_ inputs: inout [Tensor], reusable: [Bool]) -> Ten
 public func activated(_ activation: Activation, _ x: Tensor) -> Tensor {
     let kernel: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)?
     switch activation {
+    case .relu: kernel = { zoo_relu($0, $1, $2) }
     case .sigmoid: kernel = { zoo_sigmoid($0, $1, $2, 0) }
     case .swish, .silu: kernel = { zoo_sigmoid($0, $1, $2, 1) }
     case .hardSigmoid: kernel = { zoo_hard_sigmoid($0, $1, $2, 0) }

@@ -72,6 +72,10 @@ final class ElementwiseSpeedPathTests: XCTestCase {
                 XCTAssertEqual(y.data.map(\.bitPattern), want.map(\.bitPattern), "\(activation) \(count)")
                 XCTAssertEqual(activated(activation, x).data.map(\.bitPattern), want.map(\.bitPattern), "\(activation) \(count)")
             }
+            var relu = x
+            applyActivation(.relu, &relu)
+            XCTAssertEqual(activated(.relu, x).data.map(\.bitPattern), relu.data.map(\.bitPattern))
+            XCTAssertEqual(relu.data.map(\.bitPattern), x.data.map { $0 < 0 ? 0 : $0 }.map(\.bitPattern))
             var leaky = x
             reluInPlace(&leaky, maxValue: 5, negativeSlope: 0.25, threshold: 0.5)
             XCTAssertEqual(leaky.data.map(\.bitPattern),

@@ -45,6 +45,9 @@ void zoo_sigmoid(const float *x, float *y, ptrdiff_t n, int swish);
 /// y = min(max(x + 3, 0), 6) / 6 (Keras 3's hard_sigmoid); times x when swish (hard_swish).
 void zoo_hard_sigmoid(const float *x, float *y, ptrdiff_t n, int swish);
 
+/// y = x < 0 ? 0 : x (NaN and -0 pass through, as the Swift loop it replaces).
+void zoo_relu(const float *x, float *y, ptrdiff_t n);
+
 /// Keras's ReLU: x >= top -> top; threshold <= x < top -> x; else slope * (x - threshold).
 void zoo_relu_general(const float *x, float *y, ptrdiff_t n, float top, float slope, float threshold);
 
