@@ -115,6 +115,19 @@ struct Bench: ParsableCommand {
                       + String(format: " %8.2f ms/batch  %5.1f%%", layer.millisecondsPerBatch, 100 * layer.millisecondsPerBatch / total)
                       + (layer.plan.map { "  \($0)" } ?? ""))
             }
+            // The same time by layer class: what a kind of work costs over the whole model.
+            let classes = Dictionary(model.layers.map { ($0.name, $0.className) }, uniquingKeysWith: { a, _ in a })
+            var byClass: [String: (ms: Double, count: Int)] = [:]
+            for layer in layers {
+                let key = classes[layer.name] ?? "?"
+                byClass[key, default: (0, 0)].ms += layer.millisecondsPerBatch
+                byClass[key, default: (0, 0)].count += 1
+            }
+            print("  by layer class:")
+            for (name, t) in byClass.sorted(by: { $0.value.ms > $1.value.ms }) {
+                print("  " + name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                      + String(format: " %8.2f ms/batch  %5.1f%%  (%d layers)", t.ms, 100 * t.ms / total, t.count))
+            }
         }
         print(String(format: "%@ %dx%d batch %d, %d threads, %@ GEMM: %.1f images/s, %.1f GFLOP/s (%.3f GFLOP/image, %d batches in %.1f s), peak RSS %.0f MB",
                      r.model, r.size, r.size, r.batch, r.threads, r.gemm, r.imagesPerSecond, r.gflopsPerSecond, r.gflopPerImage,

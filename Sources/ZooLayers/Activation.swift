@@ -3,7 +3,7 @@ import ZooTensor
 /// Keras `Activation` (`layers.Activation("relu")`, as keras.applications ResNet50 uses); the
 /// Swift name leaves `Activation` to the function enum. The `ReLU` and `Softmax` classes have
 /// their own files, as in Keras.
-public final class ActivationLayer: Layer, KerasLayer {
+public final class ActivationLayer: Layer, KerasLayer, InPlaceInference {
     public static let kerasClassName = "Activation"
 
     public let activation: Activation
@@ -31,6 +31,13 @@ public final class ActivationLayer: Layer, KerasLayer {
     public override var keepsOutput: Bool { [.relu, .sigmoid, .tanh].contains(activation) }
 
     public override var differentiable: Bool { activation != .softmax }
+
+    public func forward(reusing inputs: inout [Tensor], owned: [Bool]) -> Tensor {
+        guard owned[0] else { return activated(activation, inputs[0]) }
+        var y = inputs.take(0)
+        applyActivation(activation, &y)
+        return y
+    }
 
     /// dy [N,...] -> dx [N,...].
     public override func backward(_ dy: Tensor) -> [Tensor] {

@@ -1,7 +1,7 @@
 import ZooTensor
 
 /// Keras `Add`: the sum of two or more same-shaped inputs.
-public final class Add: Layer, KerasLayer {
+public final class Add: Layer, KerasLayer, InPlaceInference {
     public static let kerasClassName = "Add"
     public static var inputCount: ClosedRange<Int> { 2...Int.max }
 
@@ -18,6 +18,10 @@ public final class Add: Layer, KerasLayer {
 
     /// inputs k x [N,...] -> [N,...].
     public override func forward(_ inputs: [Tensor]) -> Tensor { addForward(inputs) }
+
+    public func forward(reusing inputs: inout [Tensor], owned: [Bool]) -> Tensor {
+        addForwardInPlace(&inputs, reusable: owned)
+    }
 
     private var inputCount = 2
 

@@ -1,7 +1,7 @@
 import ZooTensor
 
 /// Keras `BatchNormalization` on the last axis, in inference mode (moving statistics).
-public final class BatchNormalization: Layer, KerasLayer {
+public final class BatchNormalization: Layer, KerasLayer, InPlaceInference {
     public static let kerasClassName = "BatchNormalization"
     /// Created in this order when `scale` and `center` are on; Keras 1 called the statistics
     /// `running_mean` and `running_std` (which held the variance).
@@ -47,6 +47,23 @@ public final class BatchNormalization: Layer, KerasLayer {
         batchNormForward(inputs[0], gamma: weight(Self.gamma)?.value.data, beta: weight(Self.beta)?.value.data,
                          mean: weight(Self.movingMean)!.value.data, variance: weight(Self.movingVariance)!.value.data,
                          epsilon: epsilon)
+    }
+
+    public func forward(reusing inputs: inout [Tensor], owned: [Bool]) -> Tensor {
+        forward(reusing: &inputs, owned: owned, relu: false)
+    }
+
+    /// With `relu`, max(y, 0) in the same pass (`Model` uses it for a BatchNormalization that only
+    /// a ReLU reads).
+    func forward(reusing inputs: inout [Tensor], owned: [Bool], relu: Bool) -> Tensor {
+        let (gamma, beta) = (weight(Self.gamma)?.value.data, weight(Self.beta)?.value.data)
+        let (mean, variance) = (weight(Self.movingMean)!.value.data, weight(Self.movingVariance)!.value.data)
+        guard owned[0] else {
+            return batchNormForward(inputs[0], gamma: gamma, beta: beta, mean: mean, variance: variance, epsilon: epsilon, relu: relu)
+        }
+        var y = inputs.take(0)
+        batchNormInPlace(&y, gamma: gamma, beta: beta, mean: mean, variance: variance, epsilon: epsilon, relu: relu)
+        return y
     }
 
     public override var keepsInput: Bool { true }

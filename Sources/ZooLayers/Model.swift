@@ -62,6 +62,7 @@ public final class Model {
         let shape = try layer.build(shapes)
         index[layer.name] = nodes.count
         nodes.append(Node(layer: layer, inputs: inputs, outputShape: shape))
+        notePreactivation(nodes.count - 1)
         return layer.name
     }
 
@@ -94,18 +95,52 @@ public final class Model {
         for node in nodes { for input in node.inputs { remaining[index[input]!] += 1 } }
         var values = [Tensor?](repeating: nil, count: nodes.count)
         values[0] = x
+        let pairs = training ? [:] : preactivationPairs, folded = Set(pairs.values)
         for (i, node) in nodes.enumerated().dropFirst() {
-            let args = node.inputs.map { values[index[$0]!]! }
+            var args = node.inputs.map { values[index[$0]!]! }
             for input in node.inputs {
                 let j = index[input]!
                 remaining[j] -= 1
                 if remaining[j] == 0 { values[j] = nil }
             }
+            // Released above and not the caller's batch: `args` holds the only reference.
+            func owned(_ node: Node) -> [Bool] { node.inputs.map { index[$0]! != 0 && values[index[$0]!] == nil } }
             let start = observe == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-            values[i] = training ? node.layer.forward(args, training: true) : node.layer.forward(args)
+            if !training, pairs[i] != nil {
+                // A BatchNormalization and the plain ReLU that alone reads it: one pass does both;
+                // the ReLU then passes that on (ReLU(ReLU(y)) = ReLU(y), so it is the same output).
+                values[i] = (node.layer as! BatchNormalization).forward(reusing: &args, owned: owned(node), relu: true)
+            } else if !training, folded.contains(i) {
+                values[i] = args[0]
+            } else if !training, let layer = node.layer as? InPlaceInference {
+                values[i] = layer.forward(reusing: &args, owned: owned(node))
+            } else {
+                values[i] = training ? node.layer.forward(args, training: true) : node.layer.forward(args)
+            }
             if let observe { observe(node.layer.name, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
         }
         return values[nodes.count - 1]!
+    }
+
+    /// Inference only: each BatchNormalization (by node index) whose output only a plain ReLU
+    /// reads (ResNetV2's and DenseNet's pre-activation), with that ReLU's index. Kept up to date
+    /// as layers are added (not found lazily: models may run forwards on several threads).
+    private var preactivationPairs: [Int: Int] = [:]
+    private var consumerCounts: [Int] = []
+
+    private func notePreactivation(_ k: Int) {
+        consumerCounts.append(0)
+        let node = nodes[k]
+        let plainReLU = (node.layer as? ReLU)?.isPlain == true || (node.layer as? ActivationLayer)?.activation == .relu
+        for input in node.inputs {
+            let j = index[input]!
+            consumerCounts[j] += 1
+            if consumerCounts[j] == 1 && plainReLU && node.inputs.count == 1 && nodes[j].layer is BatchNormalization {
+                preactivationPairs[j] = k
+            } else {
+                preactivationPairs[j] = nil
+            }
+        }
     }
 
     /// Backpropagates dL/d(output) of the last training forward in reverse layer order,

@@ -2,7 +2,7 @@ import ZooTensor
 
 /// Keras `Multiply`: the elementwise product of two or more inputs of one rank, broadcast where
 /// an axis is 1 (squeeze-and-excitation's [N,1,1,C] gate times its [N,H,W,C] input).
-public final class Multiply: Layer, KerasLayer {
+public final class Multiply: Layer, KerasLayer, InPlaceInference {
     public static let kerasClassName = "Multiply"
     public static var inputCount: ClosedRange<Int> { 2...Int.max }
 
@@ -19,6 +19,10 @@ public final class Multiply: Layer, KerasLayer {
 
     /// inputs k x [N,...] (broadcastable) -> [N,...].
     public override func forward(_ inputs: [Tensor]) -> Tensor { multiplyBroadcast(inputs) }
+
+    public func forward(reusing inputs: inout [Tensor], owned: [Bool]) -> Tensor {
+        multiplyBroadcastInPlace(&inputs, reusable: owned)
+    }
 
     private var inputs: [Tensor] = []
 

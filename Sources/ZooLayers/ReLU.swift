@@ -2,7 +2,7 @@ import ZooTensor
 
 /// Keras `ReLU`: max_value caps the output (6 gives MobileNet's ReLU6), below `threshold` the
 /// output is negative_slope * (x - threshold).
-public final class ReLU: Layer, KerasLayer {
+public final class ReLU: Layer, KerasLayer, InPlaceInference {
     public static let kerasClassName = "ReLU"
 
     public let maxValue: Float?
@@ -37,6 +37,17 @@ public final class ReLU: Layer, KerasLayer {
     /// x [N,...] -> [N,...].
     public override func forward(_ inputs: [Tensor]) -> Tensor {
         var y = inputs[0]
+        if isPlain {
+            applyActivation(.relu, &y)
+        } else {
+            reluInPlace(&y, maxValue: maxValue, negativeSlope: negativeSlope, threshold: threshold)
+        }
+        return y
+    }
+
+    public func forward(reusing inputs: inout [Tensor], owned: [Bool]) -> Tensor {
+        guard owned[0] else { return isPlain ? activated(.relu, inputs[0]) : forward(inputs) }
+        var y = inputs.take(0)
         if isPlain {
             applyActivation(.relu, &y)
         } else {

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 // The activations beyond ReLU and softmax that keras.applications families use (MobileNet's
@@ -8,14 +9,16 @@ import Foundation
 /// x < threshold -> negative_slope * (x - threshold). Plain ReLU is (nil, 0, 0), relu6 (6, 0, 0).
 public func reluInPlace(_ x: inout Tensor, maxValue: Float?, negativeSlope: Float, threshold: Float) {
     let top = maxValue ?? .infinity
+    elementwiseInPlace(&x, minChunk: 1 << 16) { p, n in zoo_relu_general(p, p, n, top, negativeSlope, threshold) }
+}
+
+/// Runs `kernel(pointer, count)` over `x`'s values in place, in parallel chunks of at least
+/// `minChunk` values (one AVX-512 kernel call per chunk).
+@inline(__always)
+func elementwiseInPlace(_ x: inout Tensor, minChunk: Int, _ kernel: (UnsafeMutablePointer<Float>, Int) -> Void) {
     x.data.withUnsafeMutableBufferPointer { p in
         guard let base = p.baseAddress else { return }
-        parallelChunks(p.count, minChunk: 1 << 16) { r in
-            for i in r {
-                let v = base[i]
-                base[i] = v >= top ? top : (v >= threshold ? v : negativeSlope * (v - threshold))
-            }
-        }
+        parallelChunks(p.count, minChunk: minChunk) { r in kernel(base + r.lowerBound, r.count) }
     }
 }
 
@@ -42,11 +45,15 @@ public func reluBackward(x: Tensor, dy: Tensor, maxValue: Float?, negativeSlope:
 @inline(__always) func sigmoid(_ v: Float) -> Float { 1 / (1 + exp(-v)) }
 
 /// x * sigmoid(x) (Keras's `swish`, `silu`), in place.
+/// The exponential is a 16-lane polynomial within 2 ulp of libm's (`zoo_sigmoid`), so the
+/// result is within float rounding of `x * sigmoid(x)` and ~10x faster than calling `exp`.
 func swishInPlace(_ x: inout Tensor) {
-    x.data.withUnsafeMutableBufferPointer { p in
-        guard let base = p.baseAddress else { return }
-        parallelChunks(p.count, minChunk: 1 << 14) { r in for i in r { base[i] *= sigmoid(base[i]) } }
-    }
+    elementwiseInPlace(&x, minChunk: 1 << 14) { p, n in zoo_sigmoid(p, p, n, 1) }
+}
+
+/// 1 / (1 + exp(-x)), in place (the same kernel as `swishInPlace`).
+func sigmoidInPlace(_ x: inout Tensor) {
+    elementwiseInPlace(&x, minChunk: 1 << 14) { p, n in zoo_sigmoid(p, p, n, 0) }
 }
 
 /// dL/dx of an activation given its input x, its output y and dL/dy (every case but softmax,
@@ -122,13 +129,10 @@ public func geluBackward(x: Tensor, dy: Tensor, approximate: Bool) -> Tensor {
 /// Keras 3's `hard_sigmoid`: relu6(x + 3) / 6 (tf-keras's was clip(0.2 x + 0.5, 0, 1); Keras 3
 /// files mean this one), in place.
 func hardSigmoidInPlace(_ x: inout Tensor) {
-    for i in x.data.indices { x.data[i] = min(max(x.data[i] + 3, 0), 6) / 6 }
+    elementwiseInPlace(&x, minChunk: 1 << 16) { p, n in zoo_hard_sigmoid(p, p, n, 0) }
 }
 
 /// Keras's `hard_silu` (`hard_swish`): x * relu6(x + 3) / 6, MobileNetV3's activation, in place.
 func hardSiluInPlace(_ x: inout Tensor) {
-    for i in x.data.indices {
-        let v = x.data[i]
-        x.data[i] = v * (min(max(v + 3, 0), 6) / 6)
-    }
+    elementwiseInPlace(&x, minChunk: 1 << 16) { p, n in zoo_hard_sigmoid(p, p, n, 1) }
 }

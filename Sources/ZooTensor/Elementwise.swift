@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Keras activation functions that layers can apply to their output.
@@ -13,10 +14,10 @@ public func applyActivation(_ activation: Activation, _ x: inout Tensor) {
     case .relu:
         x.data.withUnsafeMutableBufferPointer { p in
             guard let base = p.baseAddress else { return }
-            parallelChunks(p.count, minChunk: 1 << 16) { r in reluInPlace(base + r.lowerBound, count: r.count) }
+            parallelChunks(p.count, minChunk: 1 << 16) { r in zoo_relu(base + r.lowerBound, base + r.lowerBound, r.count) }
         }
     case .softmax: softmaxInPlace(&x)
-    case .sigmoid: for i in x.data.indices { x.data[i] = 1 / (1 + exp(-x.data[i])) }
+    case .sigmoid: sigmoidInPlace(&x)
     case .tanh: for i in x.data.indices { x.data[i] = Foundation.tanh(x.data[i]) }
     case .relu6: reluInPlace(&x, maxValue: 6, negativeSlope: 0, threshold: 0)
     case .swish, .silu: swishInPlace(&x)
@@ -24,6 +25,53 @@ public func applyActivation(_ activation: Activation, _ x: inout Tensor) {
     case .hardSigmoid: hardSigmoidInPlace(&x)
     case .hardSilu, .hardSwish: hardSiluInPlace(&x)
     }
+}
+
+/// `addForward` written over input 0 or 1, whichever `reusable` allows (the caller held its only
+/// reference), else into a new tensor. The sum is made in the same order, so the result is the same.
+public func addForwardInPlace(_ inputs: inout [Tensor], reusable: [Bool]) -> Tensor {
+    guard inputs.count >= 2, inputs[0].count > 0, let k = [0, 1].first(where: { reusable[$0] }) else { return addForward(inputs) }
+    for other in inputs.dropFirst() {
+        precondition(other.shape == inputs[0].shape, "add: shapes \(inputs[0].shape) and \(other.shape) differ")
+    }
+    var out = inputs.take(k)
+    out.data.withUnsafeMutableBufferPointer { o in
+        for other in [inputs[1 - k]] + inputs.dropFirst(2) {
+            other.data.withUnsafeBufferPointer { s in
+                let (ob, sb) = (o.baseAddress!, s.baseAddress!)
+                parallelChunks(o.count, minChunk: 1 << 15) { r in for i in r { ob[i] += sb[i] } }
+            }
+        }
+    }
+    return out
+}
+
+/// `applyActivation` into a new tensor, x unchanged: one read and one write where a copy and an
+/// update in place would make two of each (for a caller that cannot give up x).
+public func activated(_ activation: Activation, _ x: Tensor) -> Tensor {
+    let kernel: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)?
+    switch activation {
+    case .relu: kernel = { zoo_relu($0, $1, $2) }
+    case .sigmoid: kernel = { zoo_sigmoid($0, $1, $2, 0) }
+    case .swish, .silu: kernel = { zoo_sigmoid($0, $1, $2, 1) }
+    case .hardSigmoid: kernel = { zoo_hard_sigmoid($0, $1, $2, 0) }
+    case .hardSilu, .hardSwish: kernel = { zoo_hard_sigmoid($0, $1, $2, 1) }
+    case .relu6: kernel = { zoo_relu_general($0, $1, $2, 6, 0, 0) }
+    default: kernel = nil
+    }
+    guard let kernel, x.count > 0 else {
+        var y = x
+        applyActivation(activation, &y)
+        return y
+    }
+    let data = [Float](unsafeUninitializedCapacity: x.count) { p, initialized in
+        x.data.withUnsafeBufferPointer { xp in
+            let (src, dst) = (xp.baseAddress!, p.baseAddress!)
+            parallelChunks(x.count, minChunk: 1 << 14) { r in kernel(src + r.lowerBound, dst + r.lowerBound, r.count) }
+        }
+        initialized = x.count
+    }
+    return Tensor(shape: x.shape, data: data)
 }
 
 /// Softmax over the last axis, shifted by the row maximum so large logits cannot overflow.
@@ -82,25 +130,57 @@ public func addForward(_ inputs: [Tensor], relu: Bool = false) -> Tensor {
 /// BatchNormalization forward in inference mode, per channel on the last axis:
 /// y = (x - mean) / sqrt(var + eps) * gamma + beta, computed as one multiply-add.
 public func batchNormForward(
-    _ x: Tensor, gamma: [Float]?, beta: [Float]?, mean: [Float], variance: [Float], epsilon: Float
+    _ x: Tensor, gamma: [Float]?, beta: [Float]?, mean: [Float], variance: [Float], epsilon: Float, relu: Bool = false
 ) -> Tensor {
+    let (scale, shift) = batchNormScaleShift(gamma: gamma, beta: beta, mean: mean, variance: variance, epsilon: epsilon)
+    guard x.count > 0 else { return x }
+    // Into a fresh buffer: `var out = x` then updating it copied x first (two passes, not one).
+    let data = [Float](unsafeUninitializedCapacity: x.count) { p, initialized in
+        x.data.withUnsafeBufferPointer { xp in scaleShiftRows(xp.baseAddress!, p.baseAddress!, count: x.count, scale: scale, shift: shift, relu: relu) }
+        initialized = x.count
+    }
+    return Tensor(shape: x.shape, data: data)
+}
+
+/// `batchNormForward` overwriting x (when the caller owns its only copy, no copy is made); with
+/// `relu`, max(y, 0) in the same pass (a pre-activation BatchNormalization and its ReLU).
+public func batchNormInPlace(
+    _ x: inout Tensor, gamma: [Float]?, beta: [Float]?, mean: [Float], variance: [Float], epsilon: Float, relu: Bool = false
+) {
+    let (scale, shift) = batchNormScaleShift(gamma: gamma, beta: beta, mean: mean, variance: variance, epsilon: epsilon)
+    let count = x.count
+    x.data.withUnsafeMutableBufferPointer { p in
+        guard let base = p.baseAddress else { return }
+        scaleShiftRows(base, base, count: count, scale: scale, shift: shift, relu: relu)
+    }
+}
+
+/// The inference BatchNormalization as y = x * scale + shift per channel.
+func batchNormScaleShift(gamma: [Float]?, beta: [Float]?, mean: [Float], variance: [Float], epsilon: Float)
+    -> (scale: [Float], shift: [Float]) {
     let c = mean.count
     var scale = [Float](repeating: 1, count: c), shift = [Float](repeating: 0, count: c)
     for i in 0..<c {
         scale[i] = (gamma?[i] ?? 1) / (variance[i] + epsilon).squareRoot()
         shift[i] = (beta?[i] ?? 0) - mean[i] * scale[i]
     }
-    var out = x
-    out.data.withUnsafeMutableBufferPointer { p in
-        let base = p.baseAddress!
-        parallelChunks(p.count / c, minChunk: max(1, (1 << 16) / c)) { rows in
-            for r in rows {
-                let row = base + r * c
-                for i in 0..<c { row[i] = row[i] * scale[i] + shift[i] }
+    return (scale, shift)
+}
+
+/// dst = src * scale + shift (then ReLU) over rows of scale.count channels, rows in parallel;
+/// dst may be src.
+func scaleShiftRows(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, scale: [Float],
+                    shift: [Float], relu: Bool) {
+    let c = scale.count
+    guard c > 0, count > 0 else { return }
+    scale.withUnsafeBufferPointer { sp in
+        shift.withUnsafeBufferPointer { hp in
+            let (sb, hb) = (sp.baseAddress!, hp.baseAddress!)
+            parallelChunks(count / c, minChunk: max(1, (1 << 16) / c)) { rows in
+                zoo_scale_shift(src + rows.lowerBound * c, dst + rows.lowerBound * c, rows.count, Int32(c), sb, hb, relu ? 1 : 0)
             }
         }
     }
-    return out
 }
 
 /// Dense forward: x [N,I] * kernel [I,O] + bias [O] -> [N,O].

@@ -1,3 +1,5 @@
+import CKernels
+
 /// MaxPooling2D forward: [N,H,W,C] -> [N,OH,OW,C]. Padding taps never win (TensorFlow pads
 /// max pooling with -infinity).
 public func maxPool2dForward(_ x: Tensor, pool: (Int, Int), strides: (Int, Int), padding: Padding) -> Tensor {
@@ -21,29 +23,27 @@ private func windowReduce(
     let out = [Float](unsafeUninitializedCapacity: count) { op, initialized in
         x.data.withUnsafeBufferPointer { xp in
             let (xb, ob) = (xp.baseAddress!, op.baseAddress!)
-            parallelChunks(g.batch, minChunk: max(1, 16_384 / max(h * w * c, 1))) { images in
-                for n in images {
-                    for oy in 0..<oh {
+            // Output rows of all images in parallel (NASNet pools small batches of large maps).
+            // `zoo_pool_pixel` visits the window's taps in row-major order from its first, adds
+            // or keeps the first maximum (strict >, what the backward assumes) and multiplies by
+            // 1 / count, as the scalar loop this replaced.
+            parallelChunks(g.batch * oh, minChunk: max(1, 16_384 / max(ow * c * pool.0 * pool.1, 1))) { outputRows in
+                var offsets = [Int](repeating: 0, count: max(1, pool.0 * pool.1))
+                offsets.withUnsafeMutableBufferPointer { op in
+                    let offs = op.baseAddress!
+                    for outputRow in outputRows {
+                        let (n, oy) = outputRow.quotientAndRemainder(dividingBy: oh)
                         let ys = g.rows.window(oy)
                         for ox in 0..<ow {
                             let xs = g.cols.window(ox)
-                            let dst = ob + ((n * oh + oy) * ow + ox) * c
-                            dst.initialize(from: xb + ((n * h + ys.lowerBound) * w + xs.lowerBound) * c, count: c)
+                            var taps = 0
                             for iy in ys {
-                                for ix in xs where iy != ys.lowerBound || ix != xs.lowerBound {
-                                    let src = xb + ((n * h + iy) * w + ix) * c
-                                    if average {
-                                        for ch in 0..<c { dst[ch] += src[ch] }
-                                    } else {
-                                        // Strict >: the first maximum stays (what the backward assumes).
-                                        for ch in 0..<c { let v = src[ch]; dst[ch] = v > dst[ch] ? v : dst[ch] }
-                                    }
+                                for ix in xs {
+                                    offs[taps] = ((n * h + iy) * w + ix) * c
+                                    taps += 1
                                 }
                             }
-                            if average {
-                                let inv = 1 / Float(ys.count * xs.count)
-                                for ch in 0..<c { dst[ch] *= inv }
-                            }
+                            zoo_pool_pixel(xb, offs, Int32(taps), Int32(c), average ? 1 : 0, ob + ((n * oh + oy) * ow + ox) * c)
                         }
                     }
                 }
@@ -67,20 +67,27 @@ public func globalMaxPool2dForward(_ x: Tensor) -> Tensor {
 private func globalReduce(_ x: Tensor, average: Bool) -> Tensor {
     let (n, pixels, c) = (x.shape[0], x.shape[1] * x.shape[2], x.shape[3])
     var out = [Float](repeating: 0, count: n * c)
+    guard n * pixels * c > 0 else { return Tensor(shape: [n, c], data: out) }
     x.data.withUnsafeBufferPointer { xp in
-        for b in 0..<n {
-            // Sum in double: a 7x7 or 112x112 map summed in float drifts from TensorFlow's result.
-            var acc = [Double](repeating: 0, count: c)
-            var best = [Float](repeating: -.infinity, count: c)
-            for p in 0..<pixels {
-                let src = xp.baseAddress! + (b * pixels + p) * c
-                if average {
-                    for ch in 0..<c { acc[ch] += Double(src[ch]) }
-                } else {
-                    for ch in 0..<c where src[ch] > best[ch] { best[ch] = src[ch] }
+        out.withUnsafeMutableBufferPointer { op in
+            let (xb, ob) = (xp.baseAddress!, op.baseAddress!)
+            // Images in parallel; within one, channels vectorised but each still summed over the
+            // pixels in order, so the result is the same as one pixel at a time.
+            parallelChunks(n, minChunk: max(1, (1 << 15) / max(1, pixels * c))) { images in
+                var acc = [Double](repeating: 0, count: c)
+                for b in images {
+                    let src = xb + b * pixels * c, dst = ob + b * c
+                    if average {
+                        // Sum in double: a 7x7 or 112x112 map summed in float drifts from TensorFlow's result.
+                        for ch in 0..<c { acc[ch] = 0 }
+                        acc.withUnsafeMutableBufferPointer { zoo_sum_rows_double(src, pixels, Int32(c), $0.baseAddress!) }
+                        for ch in 0..<c { dst[ch] = Float(acc[ch] / Double(pixels)) }
+                    } else {
+                        dst.update(repeating: -.infinity, count: c)
+                        zoo_max_rows(src, pixels, Int32(c), dst)
+                    }
                 }
             }
-            for ch in 0..<c { out[b * c + ch] = average ? Float(acc[ch] / Double(pixels)) : best[ch] }
         }
     }
     return Tensor(shape: [n, c], data: out)

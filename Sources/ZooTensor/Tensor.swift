@@ -40,3 +40,13 @@ public func describeShape(_ shape: [Int], batch: Bool = true) -> String {
     let parts = (batch ? ["None"] : []) + shape.map(String.init)
     return "(" + parts.joined(separator: ", ") + (parts.count == 1 ? ",)" : ")")
 }
+
+extension Array where Element == Tensor {
+    /// Moves element i out, leaving an empty tensor in its place, so that the caller holds the
+    /// array's reference to its values (and can update them without a copy if it was the only one).
+    public mutating func take(_ i: Int) -> Tensor {
+        var t = Tensor(shape: [0], data: [])
+        swap(&t, &self[i])
+        return t
+    }
+}

@@ -34,6 +34,35 @@ void zoo_conv_direct(const float *x, int h, int w, int cin, const float *kernel,
 /// when relu.
 void zoo_epilogue(float *c, ptrdiff_t rows, int cols, const float *bias, const float *residual, int relu);
 
+// Elementwise passes (elementwise.c). y may be x (in place); n counts floats.
+
+/// y = exp(x), within 2 ulp of expf (16 lanes at a time).
+void zoo_exp(const float *x, float *y, ptrdiff_t n);
+
+/// y = 1 / (1 + exp(-x)); times x when swish.
+void zoo_sigmoid(const float *x, float *y, ptrdiff_t n, int swish);
+
+/// y = min(max(x + 3, 0), 6) / 6 (Keras 3's hard_sigmoid); times x when swish (hard_swish).
+void zoo_hard_sigmoid(const float *x, float *y, ptrdiff_t n, int swish);
+
+/// y = x < 0 ? 0 : x (NaN and -0 pass through, as the Swift loop it replaces).
+void zoo_relu(const float *x, float *y, ptrdiff_t n);
+
+/// Keras's ReLU: x >= top -> top; threshold <= x < top -> x; else slope * (x - threshold).
+void zoo_relu_general(const float *x, float *y, ptrdiff_t n, float top, float slope, float threshold);
+
+/// y[r][k] = x[r][k] * scale[k] + shift[k] for rows of c channels, then max(y, 0) when relu.
+void zoo_scale_shift(const float *x, float *y, ptrdiff_t rows, int c, const float *scale, const float *shift, int relu);
+
+/// y[r][k] = x[r][k] * gate[k] for rows of c channels.
+void zoo_mul_rows(const float *x, const float *gate, float *y, ptrdiff_t rows, int c);
+
+/// acc[k] += x[r][k] in double, rows in order.
+void zoo_sum_rows_double(const float *x, ptrdiff_t rows, int c, double *acc);
+
+/// best[k] = max(best[k], x[r][k]), rows in order (strict >: NaN rows are skipped).
+void zoo_max_rows(const float *x, ptrdiff_t rows, int c, float *best);
+
 /// The packed GEMM's register tile and depth block, the one definition C and Swift both read: a
 /// micro-kernel call computes ZOO_GEMM_MR rows x ZOO_GEMM_NR columns of C (24 AVX-512 registers),
 /// B is packed in panels of ZOO_GEMM_NR columns and blocks of ZOO_GEMM_KC rows (a 12 x 256 slice
