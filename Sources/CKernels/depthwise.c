@@ -237,13 +237,19 @@ void zoo_activation_inplace(float *p, ptrdiff_t n, int act, float cap) {
     if (act != ZOO_ACT_LINEAR) act_run(p, n, act, cap);
 }
 
+// An input value as the kernels below read it: through a ReLU when `in_relu` (a ReLU before the
+// convolution, as Xception and NASNet put one before each separable convolution, costs a max
+// per load instead of a pass over its input).
+#define IN16(ptr) (in_relu ? __builtin_elementwise_max(*(const v16 *)(ptr), splat(0.0f)) : *(const v16 *)(ptr))
+#define IN1(v) (in_relu ? __builtin_elementwise_max((v), 0.0f) : (v))
+
 // Up to 4 output pixels of one row whose taps all fall inside the image columns (rows outside
 // the image are left out by ky0..ky1), 16 channels from c0: each kernel tap is loaded once for
 // the 4 pixels, which then share it.
 #define DW_BLOCK 4
 static inline __attribute__((always_inline)) void dw_block16(const float *image, int w, int c, const float *kernel,
                                                              int kw, int ky0, int ky1, int iy0, int ix0, int sx,
-                                                             int c0, const float *bias, int act, float cap,
+                                                             int c0, const float *bias, int in_relu, int act, float cap,
                                                              float *o, ptrdiff_t ostride) {
     const v16 b = bias ? *(const v16 *)(bias + c0) : splat(0.0f);
     v16 a0 = b, a1 = b, a2 = b, a3 = b;
@@ -254,10 +260,10 @@ static inline __attribute__((always_inline)) void dw_block16(const float *image,
             const v16 kv = *(const v16 *)(k + (ptrdiff_t)kx * c);
             const float *q = p + (ptrdiff_t)kx * c;
             const ptrdiff_t step = (ptrdiff_t)sx * c;
-            a0 += *(const v16 *)q * kv;
-            a1 += *(const v16 *)(q + step) * kv;
-            a2 += *(const v16 *)(q + 2 * step) * kv;
-            a3 += *(const v16 *)(q + 3 * step) * kv;
+            a0 += IN16(q) * kv;
+            a1 += IN16(q + step) * kv;
+            a2 += IN16(q + 2 * step) * kv;
+            a3 += IN16(q + 3 * step) * kv;
         }
     }
     act16(&a0, act, cap), act16(&a1, act, cap), act16(&a2, act, cap), act16(&a3, act, cap);
@@ -270,7 +276,7 @@ static inline __attribute__((always_inline)) void dw_block16(const float *image,
 // dw_block16 for 32 channels: 8 sums in flight, each pixel's 32 inputs two whole cache lines.
 static inline __attribute__((always_inline)) void dw_block32(const float *image, int w, int c, const float *kernel,
                                                              int kw, int ky0, int ky1, int iy0, int ix0, int sx,
-                                                             int c0, const float *bias, int act, float cap,
+                                                             int c0, const float *bias, int in_relu, int act, float cap,
                                                              float *o, ptrdiff_t ostride) {
     const v16 b0 = bias ? *(const v16 *)(bias + c0) : splat(0.0f);
     const v16 b1 = bias ? *(const v16 *)(bias + c0 + 16) : splat(0.0f);
@@ -282,14 +288,14 @@ static inline __attribute__((always_inline)) void dw_block32(const float *image,
         for (int kx = 0; kx < kw; kx++) {
             const v16 k0 = *(const v16 *)(k + (ptrdiff_t)kx * c), k1 = *(const v16 *)(k + (ptrdiff_t)kx * c + 16);
             const float *q = p + (ptrdiff_t)kx * c;
-            a0 += *(const v16 *)q * k0;
-            e0 += *(const v16 *)(q + 16) * k1;
-            a1 += *(const v16 *)(q + step) * k0;
-            e1 += *(const v16 *)(q + step + 16) * k1;
-            a2 += *(const v16 *)(q + 2 * step) * k0;
-            e2 += *(const v16 *)(q + 2 * step + 16) * k1;
-            a3 += *(const v16 *)(q + 3 * step) * k0;
-            e3 += *(const v16 *)(q + 3 * step + 16) * k1;
+            a0 += IN16(q) * k0;
+            e0 += IN16(q + 16) * k1;
+            a1 += IN16(q + step) * k0;
+            e1 += IN16(q + step + 16) * k1;
+            a2 += IN16(q + 2 * step) * k0;
+            e2 += IN16(q + 2 * step + 16) * k1;
+            a3 += IN16(q + 3 * step) * k0;
+            e3 += IN16(q + 3 * step + 16) * k1;
         }
     }
     act16(&a0, act, cap), act16(&a1, act, cap), act16(&a2, act, cap), act16(&a3, act, cap);
@@ -304,7 +310,7 @@ static inline __attribute__((always_inline)) void dw_block32(const float *image,
 static inline __attribute__((always_inline)) void dw_pixel_act(const float *image, int w, int c,
                                                                const float *kernel, int kw, int ky0, int ky1,
                                                                int iy0, int ix0, int kx0, int kx1, const float *bias,
-                                                               int act, float cap, float *o) {
+                                                               int in_relu, int act, float cap, float *o) {
     int c0 = 0;
     for (; c0 + 64 <= c; c0 += 64) {
         v16 a0 = bias ? *(const v16 *)(bias + c0) : splat(0.0f), a1 = bias ? *(const v16 *)(bias + c0 + 16) : splat(0.0f);
@@ -313,10 +319,10 @@ static inline __attribute__((always_inline)) void dw_pixel_act(const float *imag
             for (int kx = kx0; kx < kx1; kx++) {
                 const float *p = image + ((ptrdiff_t)(iy0 + ky) * w + ix0 + kx) * c + c0;
                 const float *k = kernel + ((ptrdiff_t)ky * kw + kx) * c + c0;
-                a0 += *(const v16 *)p * *(const v16 *)k;
-                a1 += *(const v16 *)(p + 16) * *(const v16 *)(k + 16);
-                a2 += *(const v16 *)(p + 32) * *(const v16 *)(k + 32);
-                a3 += *(const v16 *)(p + 48) * *(const v16 *)(k + 48);
+                a0 += IN16(p) * *(const v16 *)k;
+                a1 += IN16(p + 16) * *(const v16 *)(k + 16);
+                a2 += IN16(p + 32) * *(const v16 *)(k + 32);
+                a3 += IN16(p + 48) * *(const v16 *)(k + 48);
             }
         act16(&a0, act, cap), act16(&a1, act, cap), act16(&a2, act, cap), act16(&a3, act, cap);
         *(v16 *)(o + c0) = a0, *(v16 *)(o + c0 + 16) = a1, *(v16 *)(o + c0 + 32) = a2, *(v16 *)(o + c0 + 48) = a3;
@@ -325,7 +331,7 @@ static inline __attribute__((always_inline)) void dw_pixel_act(const float *imag
         v16 a = bias ? *(const v16 *)(bias + c0) : splat(0.0f);
         for (int ky = ky0; ky < ky1; ky++)
             for (int kx = kx0; kx < kx1; kx++)
-                a += *(const v16 *)(image + ((ptrdiff_t)(iy0 + ky) * w + ix0 + kx) * c + c0) *
+                a += IN16(image + ((ptrdiff_t)(iy0 + ky) * w + ix0 + kx) * c + c0) *
                      *(const v16 *)(kernel + ((ptrdiff_t)ky * kw + kx) * c + c0);
         act16(&a, act, cap);
         *(v16 *)(o + c0) = a;
@@ -334,15 +340,15 @@ static inline __attribute__((always_inline)) void dw_pixel_act(const float *imag
         float a = bias ? bias[c0] : 0;
         for (int ky = ky0; ky < ky1; ky++)
             for (int kx = kx0; kx < kx1; kx++)
-                a += image[((ptrdiff_t)(iy0 + ky) * w + ix0 + kx) * c + c0] * kernel[((ptrdiff_t)ky * kw + kx) * c + c0];
+                a += IN1(image[((ptrdiff_t)(iy0 + ky) * w + ix0 + kx) * c + c0]) * kernel[((ptrdiff_t)ky * kw + kx) * c + c0];
         o[c0] = act1(a, act, cap);
     }
 }
 
-MULTIVERSION
-void zoo_depthwise_forward_act(const float *x, int h, int w, int c, const float *kernel, int kh, int kw,
-                               const float *bias, int stride_y, int stride_x, int pad_top, int pad_left, int oh, int ow,
-                               int act, float cap, ptrdiff_t row0, ptrdiff_t row1, float *out) {
+static inline __attribute__((always_inline)) void dw_rows(const float *x, int h, int w, int c, const float *kernel,
+                                                          int kh, int kw, const float *bias, int stride_y, int stride_x,
+                                                          int pad_top, int pad_left, int oh, int ow, int in_relu, int act,
+                                                          float cap, ptrdiff_t row0, ptrdiff_t row1, float *out) {
     // Output columns [lo, hi) have every tap inside the image's columns.
     int lo = (pad_left + stride_x - 1) / stride_x, hi = w - kw + pad_left >= 0 ? (w - kw + pad_left) / stride_x + 1 : 0;
     if (hi > ow) hi = ow;
@@ -365,16 +371,16 @@ void zoo_depthwise_forward_act(const float *x, int h, int w, int c, const float 
                     float *o = orow + (ptrdiff_t)bx * c;
                     int c0 = 0;
                     for (; c0 + 32 <= c; c0 += 32)
-                        dw_block32(image, w, c, kernel, kw, ky0, ky1, iy0, ix0, stride_x, c0, bias, act, cap, o, c);
+                        dw_block32(image, w, c, kernel, kw, ky0, ky1, iy0, ix0, stride_x, c0, bias, in_relu, act, cap, o, c);
                     for (; c0 + 16 <= c; c0 += 16)
-                        dw_block16(image, w, c, kernel, kw, ky0, ky1, iy0, ix0, stride_x, c0, bias, act, cap, o, c);
+                        dw_block16(image, w, c, kernel, kw, ky0, ky1, iy0, ix0, stride_x, c0, bias, in_relu, act, cap, o, c);
                     for (int p = 0; p < DW_BLOCK && c0 < c; p++) {
                         const int px = ix0 + p * stride_x;
                         for (int ci = c0; ci < c; ci++) {
                             float a = bias ? bias[ci] : 0;
                             for (int ky = ky0; ky < ky1; ky++)
                                 for (int kx = 0; kx < kw; kx++)
-                                    a += image[((ptrdiff_t)(iy0 + ky) * w + px + kx) * c + ci] *
+                                    a += IN1(image[((ptrdiff_t)(iy0 + ky) * w + px + kx) * c + ci]) *
                                          kernel[((ptrdiff_t)ky * kw + kx) * c + ci];
                             o[(ptrdiff_t)p * c + ci] = act1(a, act, cap);
                         }
@@ -385,8 +391,19 @@ void zoo_depthwise_forward_act(const float *x, int h, int w, int c, const float 
             }
             const int ix0 = ox * stride_x - pad_left;
             const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + kw > w ? w - ix0 : kw;
-            dw_pixel_act(image, w, c, kernel, kw, ky0, ky1, iy0, ix0, kx0, kx1, bias, act, cap,
+            dw_pixel_act(image, w, c, kernel, kw, ky0, ky1, iy0, ix0, kx0, kx1, bias, in_relu, act, cap,
                          orow + (ptrdiff_t)ox * c);
         }
     }
+}
+
+MULTIVERSION
+void zoo_depthwise_forward_act(const float *x, int h, int w, int c, const float *kernel, int kh, int kw,
+                               const float *bias, int stride_y, int stride_x, int pad_top, int pad_left, int oh, int ow,
+                               int in_relu, int act, float cap, ptrdiff_t row0, ptrdiff_t row1, float *out) {
+    // One copy of the loops without the input ReLU's test and one with it.
+    if (in_relu)
+        dw_rows(x, h, w, c, kernel, kh, kw, bias, stride_y, stride_x, pad_top, pad_left, oh, ow, 1, act, cap, row0, row1, out);
+    else
+        dw_rows(x, h, w, c, kernel, kh, kw, bias, stride_y, stride_x, pad_top, pad_left, oh, ow, 0, act, cap, row0, row1, out);
 }

@@ -7,13 +7,16 @@ import CKernels
 /// one column each. For M = 1 `zoo_depthwise_forward_act` also shares each kernel tap between 4
 /// neighbouring pixels and applies the activation in registers; its sums are the reference's, in
 /// the same order. `zeroPadding` (M = 1 only) is a ZeroPadding2D before the convolution, done
-/// by skipping the taps that would fall on it instead of copying the input.
+/// by skipping the taps that would fall on it instead of copying the input; `inputReLU` (M = 1
+/// only) convolves relu(x) without making it.
 public func depthwiseConv2dForward(_ x: Tensor, kernel: Tensor, bias: [Float]?, strides: (Int, Int),
                                    padding: Padding, activation: FusedActivation = .linear,
-                                   zeroPadding: (top: Int, bottom: Int, left: Int, right: Int) = (0, 0, 0, 0)) -> Tensor {
+                                   zeroPadding: (top: Int, bottom: Int, left: Int, right: Int) = (0, 0, 0, 0),
+                                   inputReLU: Bool = false) -> Tensor {
     let m = kernel.shape[3]
     guard m == 1 else {
-        precondition(zeroPadding == (0, 0, 0, 0), "depthwise: zero padding is fused for depth_multiplier 1 only")
+        precondition(zeroPadding == (0, 0, 0, 0) && !inputReLU,
+                     "depthwise: zero padding and an input ReLU are fused for depth_multiplier 1 only")
         var y = depthwiseConv2dForwardReference(x, kernel: kernel, bias: bias, strides: strides, padding: padding)
         applyFusedActivation(activation, &y)
         return y
@@ -35,7 +38,8 @@ public func depthwiseConv2dForward(_ x: Tensor, kernel: Tensor, bias: [Float]?, 
                     parallelChunks(rows, minChunk: max(1, (1 << 14) / max(1, ow * c * kh * kw / 8))) { r in
                         zoo_depthwise_forward_act(xb, Int32(x.shape[1]), Int32(x.shape[2]), Int32(c), kb, Int32(kh),
                                                   Int32(kw), bp, Int32(strides.0), Int32(strides.1),
-                                                  Int32(padTop), Int32(padLeft), Int32(oh), Int32(ow), code, cap, r.lowerBound, r.upperBound, ob)
+                                                  Int32(padTop), Int32(padLeft), Int32(oh), Int32(ow), inputReLU ? 1 : 0,
+                                                  code, cap, r.lowerBound, r.upperBound, ob)
                     }
                 }
             }

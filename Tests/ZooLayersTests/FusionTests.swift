@@ -84,7 +84,8 @@ final class FusionTests: XCTestCase {
     /// input 17x17x5 -> 1x1 conv+bn+ReLU(6) (70 channels: SIMD blocks and a tail) -> depthwise
     /// 3x3 same, no bias, +bn+swish -> zero padding, depthwise 5x5 stride 2 valid +bn+hard_swish ->
     /// zero padding, depthwise depth_multiplier 2 +bn+relu -> depthwise +bn+leaky ReLU (no fused form: kept) -> separable
-    /// +bn+relu -> separable stride 2 depth_multiplier 2 +bn (linear) -> 1x1 conv+bn+sigmoid ->
+    /// +bn+relu -> ReLU, zero padding, separable stride 2 +bn (linear) -> separable depth_multiplier 2
+    /// +bn -> 1x1 conv+bn+sigmoid ->
     /// global average pooling -> dense: the MobileNet / EfficientNet / Xception steps.
     private func depthwiseModel(upTo end: String? = nil) throws -> Model {
         let m = Model(name: "mobilenetish")
@@ -103,7 +104,9 @@ final class FusionTests: XCTestCase {
             ReLU(name: "dw4_leaky", negativeSlope: 0.1),
             SeparableConv2D("sep1", filters: 37, kernelSize: 3, padding: .same, useBias: false), BatchNormalization("sep1_bn"),
             ActivationLayer("sep1_relu", .relu),
-            SeparableConv2D("sep2", filters: 6, kernelSize: 3, strides: 2, depthMultiplier: 2), BatchNormalization("sep2_bn"),
+            ReLU(name: "sep2_pre_relu"), ZeroPadding2D("sep2_pad", padding: ((1, 0), (0, 1))),
+            SeparableConv2D("sep2", filters: 6, kernelSize: 3, strides: 2), BatchNormalization("sep2_bn"),
+            SeparableConv2D("sep3", filters: 5, kernelSize: 3, padding: .same, depthMultiplier: 2), BatchNormalization("sep3_bn"),
             Conv2D("head", filters: 4, kernelSize: 1), BatchNormalization("head_bn"), ActivationLayer("head_sigmoid", .sigmoid),
             GlobalAveragePooling2D(name: "gap"), Dense("predictions", units: 3),
         ]
@@ -138,10 +141,16 @@ final class FusionTests: XCTestCase {
         XCTAssertEqual(fused.layers.map(\.className),
                        ["InputLayer", "FusedConv2D", "FusedDepthwiseConv2D", "FusedDepthwiseConv2D", "ZeroPadding2D",
                         "FusedDepthwiseConv2D",
-                        "FusedDepthwiseConv2D", "ReLU", "FusedSeparableConv2D", "FusedSeparableConv2D", "FusedConv2D",
+                        "FusedDepthwiseConv2D", "ReLU", "FusedSeparableConv2D", "FusedSeparableConv2D", "FusedSeparableConv2D", "FusedConv2D",
                         "GlobalAveragePooling2D", "Dense"])
         XCTAssertEqual(fused.layers.map(\.name), ["in", "expand_relu", "dw1_swish", "dw2_hard_swish", "dw3_pad", "dw3_relu", "dw4_bn",
-                                                  "dw4_leaky", "sep1_relu", "sep2_bn", "head_sigmoid", "gap", "predictions"])
+                                                  "dw4_leaky", "sep1_relu", "sep2_bn", "sep3_bn", "head_sigmoid", "gap",
+                                                  "predictions"])
+        let sep2 = try XCTUnwrap(fused.layer(named: "sep2_bn") as? FusedSeparableConv2D)
+        XCTAssertTrue(sep2.inputReLU && sep2.zeroPadding == (1, 0, 0, 1), "the ReLU and padding before it are absorbed")
+        XCTAssertEqual(fused.node(named: "sep2_bn")?.inputs, ["sep1_relu"])
+        XCTAssertFalse((fused.layer(named: "sep1_relu") as? FusedSeparableConv2D)?.inputReLU ?? true,
+                       "a leaky ReLU is no plain ReLU")
         XCTAssertEqual((fused.layer(named: "expand_relu") as? FusedConv2D)?.activation, .relu(cap: 6))
         XCTAssertEqual((fused.layer(named: "dw1_swish") as? FusedDepthwiseConv2D)?.activation, .swish)
         let dw2 = try XCTUnwrap(fused.layer(named: "dw2_hard_swish") as? FusedDepthwiseConv2D)
@@ -163,7 +172,8 @@ final class FusionTests: XCTestCase {
             let err = zip(found.data, expected.data).map { abs($0 - $1) }.max()!
             XCTAssertLessThanOrEqual(err, 1e-5 * expected.maxAbs, "batch \(batch): max abs error \(err)")
             // Every intermediate fused output, not only the pooled end, matches its Keras layer.
-            for name in ["expand_relu", "dw1_swish", "dw2_hard_swish", "dw3_pad", "dw3_relu", "dw4_bn", "sep1_relu", "sep2_bn"] {
+            for name in ["expand_relu", "dw1_swish", "dw2_hard_swish", "dw3_pad", "dw3_relu", "dw4_bn", "sep1_relu", "sep2_bn",
+                         "sep3_bn"] {
                 let part = try depthwiseModel(upTo: name)
                 let a = part(x), b = try part.fusedForInference()(x)
                 let e = zip(a.data, b.data).map { abs($0 - $1) }.max()!

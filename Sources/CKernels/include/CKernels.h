@@ -92,11 +92,11 @@ enum { ZOO_ACT_LINEAR = 0, ZOO_ACT_RELU = 1, ZOO_ACT_SWISH = 2, ZOO_ACT_HARD_SWI
 /// p[0..<n] = act(p[0..<n]), vectorised (exp to about 2 ulp).
 void zoo_activation_inplace(float *p, ptrdiff_t n, int act, float cap);
 
-/// `zoo_depthwise_forward` for depth_multiplier 1 with the activation `act` (ZOO_ACT_*) applied
-/// before each sum is stored; pixels whose taps are all inside the image columns are computed
-/// 4 at a time, sharing each kernel tap's load.
+/// `zoo_depthwise_forward` for depth_multiplier 1, its input through a ReLU when `in_relu`, with
+/// the activation `act` (ZOO_ACT_*) applied before each sum is stored; at stride 1, pixels whose
+/// taps are all inside the image columns are computed 4 at a time, sharing each kernel tap's load.
 void zoo_depthwise_forward_act(const float *x, int h, int w, int c, const float *kernel, int kh, int kw,
                                const float *bias, int stride_y, int stride_x, int pad_top, int pad_left, int oh, int ow,
-                               int act, float cap, ptrdiff_t row0, ptrdiff_t row1, float *out);
+                               int in_relu, int act, float cap, ptrdiff_t row0, ptrdiff_t row1, float *out);
 
 #endif

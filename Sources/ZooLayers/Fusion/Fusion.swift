@@ -18,8 +18,9 @@ extension Model {
                 try fused(FusedConv2D(name, conv: conv, bn: bn, activation: activation, residual: residual), inputs)
             case let .depthwise(depthwise, pad, bn, activation, inputs, name):
                 try fused(FusedDepthwiseConv2D(name, depthwise: depthwise, pad: pad, bn: bn, activation: activation), inputs)
-            case let .separable(separable, bn, activation, inputs, name):
-                try fused(FusedSeparableConv2D(name, separable: separable, bn: bn, activation: activation), inputs)
+            case let .separable(separable, inputReLU, pad, bn, activation, inputs, name):
+                try fused(FusedSeparableConv2D(name, separable: separable, inputReLU: inputReLU, pad: pad, bn: bn,
+                                               activation: activation), inputs)
             case let .addReLU(inputs, name):
                 try fused(AddReLU(name: name), inputs)
             }

@@ -4,8 +4,8 @@ import ZooTensor
 /// alone: every Conv2D, DepthwiseConv2D or SeparableConv2D whose only consumer is a BatchNormalization absorbs
 /// it, an activation (ReLU, relu6, swish, hard_swish, sigmoid) that only follows such a pair is
 /// applied inside it, so is a ReLU that only follows an Add, and a ResNet block's last 1x1
-/// convolution also absorbs the block's Add (and the activation after it). A depthwise step also
-/// absorbs the ZeroPadding2D before it. A fused layer takes the name of the last layer it absorbs, so
+/// convolution also absorbs the block's Add (and the activation after it). A depthwise or
+/// separable step also absorbs the ZeroPadding2D before it, a separable one the ReLU before that. A fused layer takes the name of the last layer it absorbs, so
 /// every later layer still finds its input.
 struct FusionPlan {
     enum Step {
@@ -18,8 +18,10 @@ struct FusionPlan {
         /// `pad` (if any) then `depthwise` with `bn` folded in, then `activation`.
         case depthwise(DepthwiseConv2D, pad: ZeroPadding2D?, bn: BatchNormalization, activation: FusedActivation,
                        inputs: [String], name: String)
-        /// `separable` with `bn` folded into its pointwise kernel, then `activation`.
-        case separable(SeparableConv2D, bn: BatchNormalization, activation: FusedActivation, inputs: [String], name: String)
+        /// `separable` (its input through a ReLU first when `inputReLU`, then `pad` if any) with
+        /// `bn` folded into its pointwise kernel, then `activation`.
+        case separable(SeparableConv2D, inputReLU: Bool, pad: ZeroPadding2D?, bn: BatchNormalization,
+                       activation: FusedActivation, inputs: [String], name: String)
         /// An Add of `inputs` and the ReLU after it.
         case addReLU(inputs: [String], name: String)
     }
@@ -78,7 +80,25 @@ struct FusionPlan {
                   let p = node.inputs.first.flatMap({ index[$0] }), nodes[p].layer is ZeroPadding2D, sole(p) == i else { continue }
             padOf[i] = p
         }
-        var absorbed = Set(padOf.values)
+        // Likewise for a SeparableConv2D, and the plain ReLU before it (Xception's and NASNet's
+        // pre-activation) when no other step can claim that ReLU as its own activation: its input
+        // is shared, or is no BatchNormalization or Add.
+        var reluOf = [Int: Int]()  // by the SeparableConv2D's index
+        for (i, node) in nodes.enumerated() {
+            guard let separable = node.layer as? SeparableConv2D, separable.depthMultiplier == 1,
+                  separable.activation == .linear, let j = sole(i), nodes[j].layer is BatchNormalization,
+                  var p = node.inputs.first.flatMap({ index[$0] }) else { continue }
+            var consumer = i
+            if nodes[p].layer is ZeroPadding2D, sole(p) == i, let q = nodes[p].inputs.first.flatMap({ index[$0] }) {
+                padOf[i] = p
+                (consumer, p) = (p, q)
+            }
+            guard isReLU(p), sole(p) == consumer, let r = nodes[p].inputs.first.flatMap({ index[$0] }) else { continue }
+            if (consumers[nodes[r].layer.name] ?? []).count > 1 || !(nodes[r].layer is BatchNormalization || nodes[r].layer is Add) {
+                reluOf[i] = p
+            }
+        }
+        var absorbed = Set(padOf.values).union(reluOf.values)
         var steps: [Step] = []
         for i in nodes.indices where !absorbed.contains(i) {
             if deferred.contains(i) {
@@ -102,9 +122,10 @@ struct FusionPlan {
                                         name: nodes[act != nil ? k! : j].layer.name))
             } else if let separable = nodes[i].layer as? SeparableConv2D, separable.activation == .linear, let j = sole(i),
                       let bn = nodes[j].layer as? BatchNormalization {
-                let k = sole(j), act = activation(k)
+                let k = sole(j), act = activation(k), pad = padOf[i], relu = reluOf[i]
                 absorbed.formUnion(act != nil ? [j, k!] : [j])
-                steps.append(.separable(separable, bn: bn, activation: act ?? .linear, inputs: nodes[i].inputs,
+                steps.append(.separable(separable, inputReLU: relu != nil, pad: pad.map { nodes[$0].layer as! ZeroPadding2D },
+                                        bn: bn, activation: act ?? .linear, inputs: nodes[relu ?? pad ?? i].inputs,
                                         name: nodes[act != nil ? k! : j].layer.name))
             } else if nodes[i].layer is Add, let k = sole(i), isReLU(k) {
                 absorbed.insert(k)
