@@ -2,8 +2,8 @@ extension Model {
     /// A faster model with the same outputs for inference, built from this model's `FusionPlan`
     /// out of `FusedConv2D`, `FusedDepthwiseConv2D`, `FusedSeparableConv2D` and `AddReLU` layers,
     /// which are no Keras classes. The model itself (its Keras layers and weights, for summary,
-    /// export and training) is untouched; unfused layers are shared. Folded weights are computed now: later changes to this model's weights
-    /// need a new fused model.
+    /// export and training) is untouched; unfused layers are shared. Folded weights are computed
+    /// now: later changes to this model's weights need a new fused model.
     public func fusedForInference() throws -> Model {
         let fused = Model(name: name)
         for step in FusionPlan(self).steps {

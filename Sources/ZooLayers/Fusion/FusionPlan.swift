@@ -1,12 +1,13 @@
 import ZooTensor
 
 /// Which Keras layers of a model run as one fused layer at inference, decided from the graph
-/// alone: every Conv2D, DepthwiseConv2D or SeparableConv2D whose only consumer is a BatchNormalization absorbs
-/// it, an activation (ReLU, relu6, swish, hard_swish, sigmoid) that only follows such a pair is
-/// applied inside it, so is a ReLU that only follows an Add, and a ResNet block's last 1x1
-/// convolution also absorbs the block's Add (and the activation after it). A depthwise or
-/// separable step also absorbs the ZeroPadding2D before it, a separable one the ReLU before that. A fused layer takes the name of the last layer it absorbs, so
-/// every later layer still finds its input.
+/// alone: every Conv2D, DepthwiseConv2D or SeparableConv2D whose only consumer is a
+/// BatchNormalization absorbs it, an activation (ReLU, relu6, swish, hard_swish, sigmoid) that
+/// only follows such a pair is applied inside it, so is a ReLU that only follows an Add, and a
+/// ResNet block's last 1x1 convolution also absorbs the block's Add (and the activation after
+/// it). A depthwise or separable step also absorbs the ZeroPadding2D before it, a separable one
+/// the ReLU before that. A fused layer takes the name of the last layer it absorbs, so every
+/// later layer still finds its input.
 struct FusionPlan {
     enum Step {
         /// A Keras layer run as it is.
