@@ -78,7 +78,7 @@ public final class SeparableConv2D: Layer, KerasLayer {
 
     /// How the pointwise 1x1 convolution runs, chosen when the layer is built (by `policy`).
     public private(set) var pointwisePlan: Conv2DPlan?
-    private var policy = ConvPolicy.default
+    public private(set) var policy = ConvPolicy.default
 
     public override var planDescription: String? { pointwisePlan.map { "depthwise kernel, then pointwise \($0.description)" } }
 

@@ -194,4 +194,74 @@ final class KernelTests: XCTestCase {
         let k = Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
         XCTAssertEqual(denseForward(x, kernel: k, bias: [1, 1, 1]).data, [10, 13, 16])
     }
+
+    /// The blocked depthwise kernel against the pixel-by-pixel reference on odd geometries:
+    /// channel counts with SIMD tails, strides 1 and 2 (and mixed), same and valid padding,
+    /// 3x3, 5x5 and non-square kernels, with and without bias; depth_multiplier 2 takes the
+    /// reference path. The sums are the reference's in the same order.
+    func testBlockedDepthwiseMatchesReference() {
+        var rng = SeededRandom(state: 41)
+        let cases: [(h: Int, w: Int, c: Int, k: (Int, Int), s: (Int, Int), p: Padding, m: Int)] = [
+            (9, 11, 3, (3, 3), (1, 1), .same, 1), (13, 17, 37, (3, 3), (1, 1), .same, 1),
+            (13, 17, 70, (3, 3), (2, 2), .valid, 1), (12, 12, 96, (3, 3), (2, 2), .same, 1),
+            (15, 14, 48, (5, 5), (1, 1), .same, 1), (16, 19, 21, (5, 5), (2, 2), .valid, 1),
+            (10, 23, 130, (3, 5), (1, 2), .same, 1), (7, 5, 16, (3, 3), (1, 1), .valid, 1),
+            (4, 4, 33, (5, 5), (1, 1), .same, 1), (11, 9, 13, (3, 3), (1, 1), .same, 2),
+            (11, 9, 20, (5, 5), (2, 2), .valid, 3),
+        ]
+        for t in cases {
+            let x = rng.tensor([2, t.h, t.w, t.c]), kernel = rng.tensor([t.k.0, t.k.1, t.c, t.m])
+            for bias in [nil, rng.tensor([t.c * t.m]).data] {
+                let expected = depthwiseConv2dForwardReference(x, kernel: kernel, bias: bias, strides: t.s, padding: t.p)
+                let found = depthwiseConv2dForward(x, kernel: kernel, bias: bias, strides: t.s, padding: t.p)
+                assertClose(found, expected, atol: 1e-6)
+            }
+            guard t.m == 1 else { continue }
+            // A ZeroPadding2D absorbed: the same as convolving the zero-padded input.
+            let (top, bottom, left, right) = (2, 1, 0, 3)
+            var padded = Tensor(zeros: [2, t.h + top + bottom, t.w + left + right, t.c])
+            for n in 0..<2 {
+                for y in 0..<t.h {
+                    for x0 in 0..<t.w {
+                        for ch in 0..<t.c {
+                            padded.data[((n * (t.h + top + bottom) + y + top) * (t.w + left + right) + x0 + left) * t.c + ch] =
+                                x.data[((n * t.h + y) * t.w + x0) * t.c + ch]
+                        }
+                    }
+                }
+            }
+            let expected = depthwiseConv2dForwardReference(padded, kernel: kernel, bias: nil, strides: t.s, padding: t.p)
+            let found = depthwiseConv2dForward(x, kernel: kernel, bias: nil, strides: t.s, padding: t.p,
+                                               zeroPadding: (top, bottom, left, right))
+            assertClose(found, expected, atol: 1e-6)
+        }
+    }
+
+    /// Each activation applied in the depthwise kernel, and by `applyFusedActivation`, equals the
+    /// Keras layer's separate pass (`applyActivation`) up to float rounding, far into both tails.
+    func testFusedActivationsMatchTheSeparatePass() {
+        var rng = SeededRandom(state: 43)
+        let wide = Tensor(shape: [1, 1, 7, 37], data: (0..<259).map { i in Float(i - 129) * 0.7 })
+        for activation in [Activation.relu, .relu6, .swish, .silu, .hardSwish, .hardSilu, .sigmoid, .linear] {
+            let fusedForm = FusedActivation(activation)!
+            var expected = wide, found = wide
+            applyActivation(activation, &expected)
+            applyFusedActivation(fusedForm, &found)
+            for (a, b) in zip(found.data, expected.data) {
+                XCTAssertLessThanOrEqual(abs(a - b), 2e-6 * max(1, abs(b)), "\(activation): \(a) vs \(b)")
+            }
+            let x = rng.tensor([2, 9, 10, 37]), kernel = rng.tensor([3, 3, 37, 1]), bias = rng.tensor([37]).data
+            for (strides, padding) in [((1, 1), Padding.same), ((2, 2), .valid)] {
+                var separate = depthwiseConv2dForwardReference(x, kernel: kernel, bias: bias, strides: strides, padding: padding)
+                applyActivation(activation, &separate)
+                let inKernel = depthwiseConv2dForward(x, kernel: kernel, bias: bias, strides: strides, padding: padding,
+                                                      activation: fusedForm)
+                assertClose(inKernel, separate, atol: 2e-6 * max(1, separate.maxAbs))
+            }
+        }
+        XCTAssertEqual(FusedActivation(reluMaxValue: 6, negativeSlope: 0, threshold: 0), .relu(cap: 6))
+        XCTAssertNil(FusedActivation(reluMaxValue: nil, negativeSlope: 0.1, threshold: 0))
+        XCTAssertNil(FusedActivation(reluMaxValue: nil, negativeSlope: 0, threshold: 1))
+        XCTAssertNil(FusedActivation(.softmax))
+    }
 }

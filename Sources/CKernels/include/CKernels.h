@@ -113,4 +113,19 @@ void zoo_depthwise_filter_grad(const float *x, int h, int w, int c, int m, const
                                int stride_y, int stride_x, int pad_top, int pad_left, int oh, int ow, ptrdiff_t row0,
                                ptrdiff_t row1, float *dkernel, float *dbias);
 
+/// The activations `zoo_depthwise_forward_act` and `zoo_activation_inplace` apply (inference
+/// only): ReLU capped at `cap` (INFINITY for Keras's plain relu, 6 for relu6), x * sigmoid(x)
+/// (swish / silu), x * relu6(x + 3) / 6 (hard_swish / hard_silu) and sigmoid.
+enum { ZOO_ACT_LINEAR = 0, ZOO_ACT_RELU = 1, ZOO_ACT_SWISH = 2, ZOO_ACT_HARD_SWISH = 3, ZOO_ACT_SIGMOID = 4 };
+
+/// p[0..<n] = act(p[0..<n]), vectorised (exp to about 2 ulp).
+void zoo_activation_inplace(float *p, ptrdiff_t n, int act, float cap);
+
+/// `zoo_depthwise_forward` for depth_multiplier 1, its input through a ReLU when `in_relu`, with
+/// the activation `act` (ZOO_ACT_*) applied before each sum is stored; at stride 1, pixels whose
+/// taps are all inside the image columns are computed 4 at a time, sharing each kernel tap's load.
+void zoo_depthwise_forward_act(const float *x, int h, int w, int c, const float *kernel, int kh, int kw,
+                               const float *bias, int stride_y, int stride_x, int pad_top, int pad_left, int oh, int ow,
+                               int in_relu, int act, float cap, ptrdiff_t row0, ptrdiff_t row1, float *out);
+
 #endif

@@ -1,7 +1,8 @@
 import ZooTensor
 
 /// Inference only, and no Keras class: a Conv2D with the BatchNormalization after it folded into
-/// its kernel and bias (candle's `absorb_bn`), optionally the ReLU after them and, for a ResNet
+/// its kernel and bias (candle's `absorb_bn`), optionally the activation after them (ReLU in the
+/// GEMM's epilogue; relu6, swish, hard_swish in one vectorised pass) and, for a ResNet
 /// block's last 1x1 convolution, the block's Add, whose other input then arrives as a residual
 /// added in the GEMM's epilogue. An inner Conv2D of the folded weights computes it.
 public final class FusedConv2D: Layer {
@@ -9,15 +10,19 @@ public final class FusedConv2D: Layer {
     public let inner: Conv2D
     /// Whether a second input is added before the activation.
     public let residual: Bool
+    /// The activation after the folded BatchNormalization; plain ReLU runs inside `inner`.
+    public let activation: FusedActivation
     /// Taken from the Keras layers when fusing, so later changes to them need a new fused model.
     private let folded: (kernel: Tensor, bias: Tensor)
 
     /// `conv` and `bn` are built layers of a model (`Model.fusedForInference` makes these).
-    init(_ name: String, conv: Conv2D, bn: BatchNormalization, relu: Bool, residual: Bool) {
+    init(_ name: String, conv: Conv2D, bn: BatchNormalization, activation: FusedActivation, residual: Bool) {
         self.residual = residual
-        folded = Self.fold(conv, bn)
+        self.activation = activation
+        folded = foldBatchNormalization(bn, kernel: conv.weights[0].value, bias: conv.useBias ? conv.weights[1].value.data : nil,
+                                        channels: conv.filters)
         inner = Conv2D(name, filters: conv.filters, kernelSize: conv.kernelSize, strides: conv.strides,
-                       padding: conv.padding, activation: relu ? .relu : .linear)
+                       padding: conv.padding, activation: activation == .relu(cap: .infinity) ? .relu : .linear)
         super.init(name: name)
         // Planned when built, by the policy the Keras layer was planned by (`Model.replan`).
         inner.replan(policy: conv.policy)
@@ -38,24 +43,11 @@ public final class FusedConv2D: Layer {
         return output
     }
 
-    /// BatchNormalization(Conv2D(x)) as one convolution: W'[.., o] = W[.., o] * s[o] and
-    /// b'[o] = (b[o] - mean[o]) * s[o] + beta[o], with s = gamma / sqrt(var + eps).
-    private static func fold(_ conv: Conv2D, _ bn: BatchNormalization) -> (kernel: Tensor, bias: Tensor) {
-        typealias BN = BatchNormalization
-        let o = conv.filters
-        let mean = bn.weight(BN.movingMean)!.value.data, variance = bn.weight(BN.movingVariance)!.value.data
-        let gamma = bn.weight(BN.gamma)?.value.data, beta = bn.weight(BN.beta)?.value.data
-        let scale = (0..<o).map { (gamma?[$0] ?? 1) / (variance[$0] + bn.epsilon).squareRoot() }
-        var kernel = conv.weights[0].value
-        for i in kernel.data.indices { kernel.data[i] *= scale[i % o] }
-        let bias = conv.useBias ? conv.weights[1].value.data : [Float](repeating: 0, count: o)
-        let folded = (0..<o).map { (bias[$0] - mean[$0]) * scale[$0] + (beta?[$0] ?? 0) }
-        return (kernel, Tensor(shape: [o], data: folded))
-    }
-
     /// x [N,H,W,C] (and the residual [N,OH,OW,O]) -> [N,OH,OW,O].
     public override func forward(_ inputs: [Tensor]) -> Tensor {
-        inner.convolve(inputs[0], residual: residual ? inputs[1] : nil)
+        var y = inner.convolve(inputs[0], residual: residual ? inputs[1] : nil)
+        if inner.activation != .relu { applyFusedActivation(activation, &y) }
+        return y
     }
 
     public override var planDescription: String? { inner.planDescription }
