@@ -17,7 +17,10 @@ include_top=False, no pooling, on [size, size, 3], built after tf_keras.utils.se
 and the same constant batch of uniform(-120, 140) inputs.
 tf2onnx.convert.from_keras turns it into ONNX (opset --opset; its graph takes NHWC input as the
 Keras model does, so the transposes tf2onnx needs around convolutions are part of the timed
-work, as the layout is part of the model being served). Before timing, ONNX Runtime's output on
+work, as the layout is part of the model being served). Two things tf2onnx 1.17 leaves
+unconverted are converted here (so ONNX Runtime can load ConvNeXt): TensorFlow's Erfc (the
+exact gelu) becomes 1 - Erf, and tf_keras's XLA-compiled wrapper around a grouped Conv2D is
+traced as the plain Conv2D it wraps (see grouped_convolutions_traced_plainly). Before timing, ONNX Runtime's output on
 the timed batch is checked against Keras's (max |ort - keras| <= 1e-4 x max |keras|): a
 conversion that changed the model would not be a peer. ONNX Runtime runs with
 intra_op_num_threads = --threads, inter_op_num_threads = 1 (sequential execution: one operator
@@ -29,6 +32,7 @@ does not know, or a size below the model's minimum, is skipped with a note on st
 line with "skipped" instead of a measurement.
 """
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -53,11 +57,44 @@ def constructors(tf_keras):
             if name[:1].isupper() and callable(getattr(tf_keras.applications, name))}
 
 
+def erfc_as_erf(ctx, node, name, args):
+    """tf2onnx's handler of TensorFlow's Erfc (the exact gelu's 0.5 x erfc(-x / sqrt 2), ConvNeXt's
+    activation), which tf2onnx 1.17 does not convert and ONNX lacks: 1 - Erf(x)."""
+    from tf2onnx import utils
+    x = node.input[0]
+    one = ctx.make_const(utils.make_name(f"{name}_one"),
+                         np.array(1, dtype=utils.map_onnx_to_numpy_type(ctx.get_dtype(x))))
+    erf = ctx.make_node("Erf", [x], op_name_scope=name)
+    node.type = "Sub"
+    ctx.replace_inputs(node, [one.output[0], erf.output[0]])
+
+
+@contextlib.contextmanager
+def grouped_convolutions_traced_plainly(model):
+    """tf_keras runs a grouped Conv2D (ConvNeXt's depthwise convolutions) through a
+    tf.function(jit_compile=True) around its own convolution_op, a workaround for TensorFlow's
+    CPU kernels; grappler does not inline such a function, so tf2onnx leaves a PartitionedCall
+    that ONNX Runtime cannot load. While converting, the layer calls convolution_op directly: the
+    same Conv2D op on the same kernel, which tf2onnx turns into an ONNX Conv with `group`."""
+    import tf_keras
+    grouped = [layer for layer in model._flatten_layers(include_self=False)
+               if isinstance(layer, tf_keras.layers.Conv2D) and layer.groups > 1]
+    for layer in grouped:
+        layer.__dict__["_jit_compiled_convolution_op"] = layer.convolution_op
+    try:
+        yield
+    finally:
+        for layer in grouped:
+            del layer.__dict__["_jit_compiled_convolution_op"]
+
+
 def convert(model, size, opset, path):
     import tensorflow as tf
     import tf2onnx
     spec = (tf.TensorSpec((None, size, size, 3), tf.float32, name="input"),)
-    tf2onnx.convert.from_keras(model, input_signature=spec, opset=opset, output_path=path)
+    with grouped_convolutions_traced_plainly(model):
+        tf2onnx.convert.from_keras(model, input_signature=spec, opset=opset, output_path=path,
+                                   custom_op_handlers={"Erfc": (erfc_as_erf, [])})
     return path
 
 

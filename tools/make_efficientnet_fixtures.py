@@ -26,13 +26,11 @@ import contextlib
 import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 sys.path.insert(0, os.path.dirname(__file__))
 
-from make_builder_fixtures import fnv1a64, formula_input, formula_value, uniform  # noqa: E402
+from make_builder_fixtures import fnv1a64, uniform  # noqa: E402
+from zootools.fixtures import formula_batch, kernel_value, write_case  # noqa: E402
 
-import h5py  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from keras.src.applications import efficientnet  # noqa: E402
@@ -68,42 +66,14 @@ def build(variant, **kw):
 
 def value(path, shape):
     role = path.rsplit("/", 1)[1]
+    if role == "count":
+        return np.int64(100)
     u = uniform(int(np.prod(shape)) or 1, fnv1a64(path)).reshape(shape)
     if role == "mean":
         return (np.float32(0.45) + u * np.float32(0.1)).astype(np.float32)
     if role == "variance":
         return (np.float32(0.06) + u * np.float32(0.02)).astype(np.float32)
-    if role == "depthwise_kernel":
-        return (u * np.float32(np.sqrt(3.0 / (shape[0] * shape[1])))).astype(np.float32)
-    return formula_value(path, shape)
-
-
-def fill(model):
-    for layer in model.layers:
-        for variable in layer.weights:
-            role = variable.path.split("/")[-1]
-            if isinstance(layer, keras.layers.DepthwiseConv2D) and role == "kernel":
-                role = "depthwise_kernel"
-            if role == "count":
-                variable.assign(np.int64(100))
-            else:
-                variable.assign(value(f"{layer.name}/{role}", tuple(variable.shape)))
-        if isinstance(layer, keras.layers.Normalization):
-            layer.finalize_state()  # as loading does: the statistics become the layer's constants
-
-
-def pixels(shape):
-    return (formula_input(shape) + np.float32(128)).astype(np.float32)
-
-
-def write_taps(f, model, x, taps):
-    outputs = keras.Model(model.inputs, [model.get_layer(n).output for n in taps])(x, training=False)
-    for name, y in zip(taps, outputs):
-        f.create_dataset(f"taps/{name}", data=np.asarray(y, dtype=np.float32))
-
-
-def trainable(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    return kernel_value(path, shape)
 
 
 def main():
@@ -114,39 +84,13 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     for variant in args.variants.split(","):
         top = build(variant, include_top=True)
-        top_names = [layer.name for layer in top.layers]
-        top_params, top_trainable = top.count_params(), trainable(top)
         if variant == "b0":
-            fill(top)
             size = top.input_shape[1]
-            x = pixels((1, size, size, 3))
-            y = np.asarray(top(x, training=False), dtype=np.float32)
-            path = os.path.join(args.out, f"efficientnet{variant}_{size}_top.h5")
-            with h5py.File(path, "w") as f:
-                f.create_dataset("output", data=y)
-                write_taps(f, top, x, TAPS_224)
-                f.attrs["keras_version"] = keras.__version__
-            print(f"{path}: output {y.shape}, max |y| {np.abs(y).max():.4g}")
-        del top
+            write_case(os.path.join(args.out, f"efficientnet{variant}_{size}_top.h5"), top,
+                       formula_batch((1, size, size, 3), pixels=True), taps=TAPS_224, value=value)
         model = build(variant, include_top=False, input_shape=(SIZE, SIZE, 3))
-        fill(model)
-        x = pixels((1, SIZE, SIZE, 3))
-        y = np.asarray(model(x, training=False), dtype=np.float32)
-        assert np.all(np.isfinite(y)), f"{variant}: non-finite output"
-        path = os.path.join(args.out, f"efficientnet{variant}_{SIZE}.h5")
-        with h5py.File(path, "w") as f:
-            f.create_dataset("output", data=y)
-            write_taps(f, model, x, TAPS_32)
-            f.attrs["keras_version"] = keras.__version__
-            f.attrs["parameters"] = model.count_params()
-            f.attrs["parameters_top"] = top_params
-            f.attrs["trainable_parameters"] = trainable(model)
-            f.attrs["trainable_parameters_top"] = top_trainable
-            f.attrs["layer_names"] = ",".join(layer.name for layer in model.layers)
-            f.attrs["layer_names_top"] = ",".join(top_names)
-            f.attrs["model_name"] = model.name
-        print(f"{path}: output {y.shape}, max |y| {np.abs(y).max():.4g}, "
-              f"{model.count_params()} parameters ({top_params} with the top)")
+        write_case(os.path.join(args.out, f"efficientnet{variant}_{SIZE}.h5"), model,
+                   formula_batch((1, SIZE, SIZE, 3), pixels=True), top=top, taps=TAPS_32, value=value)
 
 
 if __name__ == "__main__":

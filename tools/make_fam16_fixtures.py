@@ -6,7 +6,7 @@ Tests/ZooLayersTests/Layers/{Cropping2D,CustomScaleLayer}Tests.swift:
   layers (the format of tools/make_layer_fixtures.py, whose `write` this reuses).
 - Tests/Fixtures/fam16/<model>_<size>[_top].h5: the output of the smallest model of each family
   (InceptionResNetV2, NASNetMobile, EfficientNetV2B0) at its minimum size without the top and at
-  its default size with it, on the formula weights of tools/make_builder_fixtures.py (with the
+  its default size with it, on the formula weights of tools/zootools/fixtures.py (tools/make_builder_fixtures.py's, with the
   `depthwise_kernel` and `pointwise_kernel` roles), so only outputs are committed.
 - Tests/Fixtures/fam16/digits_fam16.k3.{keras,model.h5} and digits_fam16.io.h5: a small Keras 3
   classifier of raw 28x28x1 digits made of these families' layers (BatchNormalization without
@@ -33,8 +33,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 sys.path.insert(0, os.path.dirname(__file__))
 
-from make_builder_fixtures import fnv1a64, formula_value, uniform  # noqa: E402
 from make_layer_fixtures import write as write_layer_case  # noqa: E402
+from zootools.fixtures import formula_batch, trainable, write_case  # noqa: E402
 
 import h5py  # noqa: E402
 import keras  # noqa: E402
@@ -66,34 +66,6 @@ VARIANTS = {
 }
 # The smallest model of each family, whose outputs are committed.
 OUTPUT_CASES = ["inceptionresnetv2", "nasnetmobile", "efficientnetv2b0"]
-
-
-def formula_input(shape, kind):
-    u = uniform(int(np.prod(shape)), fnv1a64("input"))
-    x = u * np.float32(120)
-    x = x * np.float32(1 / 128) if kind == "tf" else x + np.float32(128)
-    return x.reshape(shape).astype(np.float32)
-
-
-def value(path, shape):
-    role = path.rsplit("/", 1)[1]
-    if role == "depthwise_kernel":
-        u = uniform(int(np.prod(shape)), fnv1a64(path)).reshape(shape)
-        return (u * np.float32(np.sqrt(3.0 / (shape[0] * shape[1])))).astype(np.float32)
-    if role == "pointwise_kernel":
-        # SeparableConv2D's [1, 1, C*M, F]: fan_in C*M, as a kernel's (keyed by its own path).
-        u = uniform(int(np.prod(shape)), fnv1a64(path)).reshape(shape)
-        return (u * np.float32(np.sqrt(3.0 / int(np.prod(shape[:-1]))))).astype(np.float32)
-    return formula_value(path, shape)
-
-
-def fill(model):
-    for layer in model.layers:
-        for variable in layer.weights:
-            role = variable.path.split("/")[-1]
-            if isinstance(layer, L.DepthwiseConv2D) and role == "kernel":
-                role = "depthwise_kernel"
-            variable.assign(value(f"{layer.name}/{role}", tuple(variable.shape)))
 
 
 def digits_model():
@@ -154,10 +126,6 @@ def build(name, **kw):
     return VARIANTS[name][0](weights=None, **kw)
 
 
-def trainable(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fixtures", default=os.path.join(HERE, "..", "Tests", "Fixtures"))
@@ -176,13 +144,8 @@ def main():
             _, default, minimum, kind = VARIANTS[name]
             for size, top in ((minimum, False), (default, True)):
                 model = build(name, include_top=top, input_shape=(size, size, 3))
-                fill(model)
-                y = np.asarray(model(formula_input((1, size, size, 3), kind), training=False), dtype=np.float32)
-                path = os.path.join(out, f"{name}_{size}{'_top' if top else ''}.h5")
-                with h5py.File(path, "w") as f:
-                    f.create_dataset("output", data=y)
-                    f.attrs["keras_version"] = keras.__version__
-                print(f"{path}: output {y.shape}, max |y| {np.abs(y).max():.4g}")
+                write_case(os.path.join(out, f"{name}_{size}{'_top' if top else ''}.h5"), model,
+                           formula_batch((1, size, size, 3), pixels=kind == "pixels"))
     if "digits" not in args.skip:
         write_digits_model(out)
     if "parameters" not in args.skip:

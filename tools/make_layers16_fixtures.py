@@ -5,7 +5,7 @@
   3's output and tf.GradientTape's gradients, laid out as tools/make_layer_fixtures.py lays them
   out (its `write`), for Tests/ZooLayersTests/Layers/<Class>Tests.swift.
 - Tests/Fixtures/layers16/<model>_<size>.h5 for Tests/ZooModelsTests/MobileNetV3ConvNeXtTests.swift:
-  keras.applications' output on the formula weights of tools/make_builder_fixtures.py (so the
+  keras.applications' output on the formula weights of tools/zootools/fixtures.py (so the
   Swift test fills its model identically and only outputs are committed) at the minimum size
   (32x32, no top) and at the default size with the top (224x224) for the smallest variant of
   each family, plus Keras's count_params (and the trainable part) with and without the top and
@@ -21,8 +21,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from make_builder_fixtures import fnv1a64, formula_value, uniform  # noqa: E402
 from make_layer_fixtures import write  # noqa: E402
+from zootools.fixtures import describe, fill, formula_batch, forward, weight_role  # noqa: E402
 
 import h5py  # noqa: E402
 import keras  # noqa: E402
@@ -104,28 +104,9 @@ OUTPUT_CASES = ["mobilenetv3small_1.0", "mobilenetv3small_0.75_minimalistic", "m
 TOP_CASES = ["mobilenetv3small_1.0", "convnexttiny"]
 
 
-def formula_batch(shape, pixels):
-    """The formula's input: as 0-255 pixels (u * 120 + 128, in [8, 248)) for models that
-    preprocess inside, else divided by 128 (about [-1, 1], what their preprocessing gives)."""
-    u = uniform(int(np.prod(shape)), fnv1a64("input")) * np.float32(120)
-    x = u + np.float32(128) if pixels else u * np.float32(1 / 128)
-    return x.reshape(shape).astype(np.float32)
-
-
-def weight_role(layer, variable):
-    role = variable.path.split("/")[-1]
-    if isinstance(layer, L.DepthwiseConv2D) and role == "kernel":
-        return "depthwise_kernel"
-    if isinstance(layer, LayerScale):
-        return "gamma"
-    return role
-
-
-def family_value(path, shape):
-    if path.endswith("/depthwise_kernel"):
-        u = uniform(int(np.prod(shape)), fnv1a64(path)).reshape(shape)
-        return (u * np.float32(np.sqrt(3.0 / (shape[0] * shape[1])))).astype(np.float32)
-    return formula_value(path, shape)
+def role(layer, variable):
+    # Keras 3 adds LayerScale's weight unnamed ("variable"); tf-keras, and zoo, call it gamma.
+    return "gamma" if isinstance(layer, LayerScale) else weight_role(layer, variable)
 
 
 def flat_layers(model):
@@ -138,49 +119,33 @@ def flat_layers(model):
             yield layer
 
 
-def fill(model):
-    for layer in flat_layers(model):
-        for variable in layer.weights:
-            variable.assign(family_value(f"{layer.name}/{weight_role(layer, variable)}", tuple(variable.shape)))
-
-
-def trainable_count(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+COUNTS = ("parameters", "trainable_parameters", "parameters_top", "trainable_parameters_top")
 
 
 def write_models(out):
     os.makedirs(out, exist_ok=True)
-    counts = {}
     for name, build, options in variants():
         keras.backend.clear_session()
         top = build(weights=None, include_top=True, **options)
-        top_names = [layer.name for layer in flat_layers(top)]
-        top_params, top_trainable = top.count_params(), trainable_count(top)
         keras.backend.clear_session()
         model = build(weights=None, include_top=False, input_shape=(32, 32, 3), **options)
-        counts[name] = dict(parameters=model.count_params(), trainable_parameters=trainable_count(model),
-                            parameters_top=top_params, trainable_parameters_top=top_trainable)
+        attrs = describe(model, top, layers=flat_layers)
         path = os.path.join(out, f"{name}_32.h5")
         with h5py.File(path, "w") as f:
-            for key, value in counts[name].items():
-                f.attrs[key] = value
-            f.attrs["layer_names"] = ",".join(layer.name for layer in flat_layers(model))
-            f.attrs["layer_names_top"] = ",".join(top_names)
-            f.attrs["model_name"] = model.name
+            for key in COUNTS + ("layer_names", "layer_names_top", "model_name"):
+                f.attrs[key] = attrs[key]
             f.attrs["keras_version"] = keras.__version__
             if name in OUTPUT_CASES:
-                fill(model)
                 # MobileNetV3 and ConvNeXt take 0-255 pixels (their preprocessing is inside).
                 pixels = "nopreprocessing" not in name
-                y = np.asarray(model(formula_batch((1, 32, 32, 3), pixels), training=False), dtype=np.float32)
-                f.create_dataset("output", data=y)
+                fill(model, role=role, layers=flat_layers(model))
+                f.create_dataset("output", data=forward(model, formula_batch((1, 32, 32, 3), pixels)))
                 if name in TOP_CASES:
                     keras.backend.clear_session()
                     top = build(weights=None, include_top=True, **options)
-                    fill(top)
-                    y224 = np.asarray(top(formula_batch((1, 224, 224, 3), pixels), training=False), dtype=np.float32)
-                    f.create_dataset("output_224_top", data=y224)
-        print(f"{path}: {counts[name]}")
+                    fill(top, role=role, layers=flat_layers(top))
+                    f.create_dataset("output_224_top", data=forward(top, formula_batch((1, 224, 224, 3), pixels)))
+        print(f"{path}: { {key: attrs[key] for key in COUNTS} }")
     write_counts(out)
 
 
@@ -189,8 +154,7 @@ def write_counts(out):
     counts = {}
     for name, _, _ in variants():
         with h5py.File(os.path.join(out, f"{name}_32.h5"), "r") as f:
-            counts[name] = {key: int(f.attrs[key]) for key in
-                            ("parameters", "trainable_parameters", "parameters_top", "trainable_parameters_top")}
+            counts[name] = {key: int(f.attrs[key]) for key in COUNTS}
     with open(os.path.join(out, "param_counts.json"), "w") as f:
         json.dump(counts, f, indent=1, sort_keys=True)
         f.write("\n")

@@ -83,7 +83,16 @@ public func efficientnet(
         }
     }
 
-    x = try m(Conv2D("top_conv", filters: roundFilters(1280), kernelSize: 1, padding: .same, useBias: false), x)
+    try efficientNetTop(m, x, filters: roundFilters(1280), includeTop: includeTop, dropout: dropout, classes: classes,
+                        pooling: pooling)
+    return m
+}
+
+/// The end both EfficientNet families share: a 1x1 convolution, BatchNorm and swish, then the
+/// classifier (global average, Dropout, softmax Dense) or the pooling.
+func efficientNetTop(_ m: Model, _ input: String, filters: Int, includeTop: Bool, dropout: Float, classes: Int,
+                     pooling: Pooling) throws {
+    var x = try m(Conv2D("top_conv", filters: filters, kernelSize: 1, padding: .same, useBias: false), input)
     x = try m(BatchNormalization("top_bn"), x)
     x = try m(ActivationLayer("top_activation", .swish), x)
     if includeTop {
@@ -93,7 +102,6 @@ public func efficientnet(
     } else {
         try addPooling(m, pooling, after: x, avgName: "avg_pool", maxName: "max_pool")
     }
-    return m
 }
 
 public func efficientnetb0(inputSize: (Int, Int) = (224, 224), includeTop: Bool = false, pooling: Pooling = .none,
@@ -151,11 +159,7 @@ func mbConvBlock(_ m: Model, _ inputs: String, dropRate: Double, name: String, f
                  kernelSize: Int, strides: Int, expandRatio: Int, seRatio: Double) throws -> String {
     let filters = filtersIn * expandRatio
     var x = inputs
-    if expandRatio != 1 {
-        x = try m(Conv2D("\(name)expand_conv", filters: filters, kernelSize: 1, padding: .same, useBias: false), x)
-        x = try m(BatchNormalization("\(name)expand_bn"), x)
-        x = try m(ActivationLayer("\(name)expand_activation", .swish), x)
-    }
+    if expandRatio != 1 { x = try mbConvExpansion(m, x, prefix: name, filters: filters) }
     if strides == 2 {
         x = try m(ZeroPadding2D("\(name)dwconv_pad", padding: correctPad(m, x, kernelSize: kernelSize)), x)
     }
@@ -163,19 +167,52 @@ func mbConvBlock(_ m: Model, _ inputs: String, dropRate: Double, name: String, f
                               padding: strides == 2 ? .valid : .same, useBias: false), x)
     x = try m(BatchNormalization("\(name)bn"), x)
     x = try m(ActivationLayer("\(name)activation", .swish), x)
-    if seRatio > 0 && seRatio <= 1 {
-        let filtersSE = max(1, Int(Double(filtersIn) * seRatio))
-        var se = try m(GlobalAveragePooling2D(name: "\(name)se_squeeze"), x)
-        se = try m(Reshape(name: "\(name)se_reshape", targetShape: [1, 1, filters]), se)
-        se = try m(Conv2D("\(name)se_reduce", filters: filtersSE, kernelSize: 1, padding: .same, activation: .swish), se)
-        se = try m(Conv2D("\(name)se_expand", filters: filters, kernelSize: 1, padding: .same, activation: .sigmoid), se)
-        x = try m(Multiply(name: "\(name)se_excite"), x, se)
-    }
-    x = try m(Conv2D("\(name)project_conv", filters: filtersOut, kernelSize: 1, padding: .same, useBias: false), x)
-    x = try m(BatchNormalization("\(name)project_bn"), x)
-    if strides == 1 && filtersIn == filtersOut {
-        if dropRate > 0 { x = try m(Dropout("\(name)drop", rate: Float(dropRate), noiseShape: [nil, 1, 1, 1]), x) }
-        x = try m(Add(name: "\(name)add"), x, inputs)
-    }
-    return x
+    x = try squeezeExcite(m, x, prefix: name, filters: filters, filtersIn: filtersIn, seRatio: seRatio)
+    x = try mbConvProjection(m, x, prefix: name, filters: filtersOut)
+    guard strides == 1 && filtersIn == filtersOut else { return x }
+    return try mbConvSkip(m, x, inputs, prefix: name, dropRate: Float(dropRate))
+}
+
+// The pieces of the block that efficient_net_v2.py's MBConvBlock and FusedMBConvBlock repeat
+// from efficientnet.py's, under the same layer names.
+
+/// `{prefix}expand_conv`, `_bn`, `_activation`: a 1x1 expansion (FusedMBConv's is k x k and
+/// strided) to `filters` channels, BatchNorm, swish.
+func mbConvExpansion(_ m: Model, _ input: String, prefix: String, filters: Int, kernelSize: Int = 1,
+                     strides: Int = 1) throws -> String {
+    var x = try m(Conv2D("\(prefix)expand_conv", filters: filters, kernelSize: kernelSize, strides: strides, padding: .same,
+                         useBias: false), input)
+    x = try m(BatchNormalization("\(prefix)expand_bn"), x)
+    return try m(ActivationLayer("\(prefix)expand_activation", .swish), x)
+}
+
+/// Squeeze-and-excitation of the expanded `filters` channels through a bottleneck of
+/// `filtersIn * seRatio` channels: Keras sizes it by the block's input, not its expansion. A
+/// ratio outside (0, 1] means no squeeze-and-excitation (EfficientNetV2's first stages).
+func squeezeExcite(_ m: Model, _ input: String, prefix: String, filters: Int, filtersIn: Int,
+                   seRatio: Double) throws -> String {
+    guard seRatio > 0 && seRatio <= 1 else { return input }
+    let filtersSE = max(1, Int(Double(filtersIn) * seRatio))
+    var se = try m(GlobalAveragePooling2D(name: "\(prefix)se_squeeze"), input)
+    se = try m(Reshape(name: "\(prefix)se_reshape", targetShape: [1, 1, filters]), se)
+    se = try m(Conv2D("\(prefix)se_reduce", filters: filtersSE, kernelSize: 1, padding: .same, activation: .swish), se)
+    se = try m(Conv2D("\(prefix)se_expand", filters: filters, kernelSize: 1, padding: .same, activation: .sigmoid), se)
+    return try m(Multiply(name: "\(prefix)se_excite"), input, se)
+}
+
+/// `{prefix}project_conv` and `_bn`: the linear projection to `filters` channels (1x1, except in
+/// a FusedMBConv block without expansion).
+func mbConvProjection(_ m: Model, _ input: String, prefix: String, filters: Int, kernelSize: Int = 1,
+                      strides: Int = 1) throws -> String {
+    let x = try m(Conv2D("\(prefix)project_conv", filters: filters, kernelSize: kernelSize, strides: strides, padding: .same,
+                         useBias: false), input)
+    return try m(BatchNormalization("\(prefix)project_bn"), x)
+}
+
+/// The identity skip of a block that keeps its shape: `{prefix}drop`, a Dropout with
+/// `noise_shape=(None, 1, 1, 1)` (stochastic depth; none at rate 0), then `{prefix}add`.
+func mbConvSkip(_ m: Model, _ x: String, _ input: String, prefix: String, dropRate: Float) throws -> String {
+    var y = x
+    if dropRate > 0 { y = try m(Dropout("\(prefix)drop", rate: dropRate, noiseShape: [nil, 1, 1, 1]), y) }
+    return try m(Add(name: "\(prefix)add"), y, input)
 }

@@ -33,59 +33,70 @@ let efficientNetV2LStages: [EfficientNetV2Stage] = [
     .init(3, 25, 224, 384, 6, 0.25, 2, false), .init(3, 7, 384, 640, 6, 0.25, 1, false),
 ]
 
+/// keras.applications EfficientNetV2's variants: (width coefficient, depth coefficient, default
+/// size, stages) as `EfficientNetV2B0` ... `EfficientNetV2L` pass them to `EfficientNetV2`.
+enum EfficientNetV2Variant: String {
+    case b0, b1, b2, b3, s, m, l
+
+    var coefficients: (width: Double, depth: Double, defaultSize: Int, stages: [EfficientNetV2Stage]) {
+        switch self {
+        case .b0: return (1.0, 1.0, 224, efficientNetV2BStages)
+        case .b1: return (1.0, 1.1, 240, efficientNetV2BStages)
+        case .b2: return (1.1, 1.2, 260, efficientNetV2BStages)
+        case .b3: return (1.2, 1.4, 300, efficientNetV2BStages)
+        case .s: return (1.0, 1.0, 384, efficientNetV2SStages)
+        case .m: return (1.0, 1.0, 480, efficientNetV2MStages)
+        case .l: return (1.0, 1.0, 480, efficientNetV2LStages)
+        }
+    }
+}
+
 /// keras.applications EfficientNetV2B0 (224x224).
 public func efficientnetv2b0(inputSize: (Int, Int) = (224, 224), includeTop: Bool = false, pooling: Pooling = .none,
                              classes: Int = 1000, includePreprocessing: Bool = true, inputName: String = "input_1") throws -> Model {
-    try efficientnetv2(variant: "b0", width: 1.0, depth: 1.0, defaultSize: 224, stages: efficientNetV2BStages,
-                       inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
+    try efficientnetv2(.b0, inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
                        includePreprocessing: includePreprocessing, inputName: inputName)
 }
 
 /// keras.applications EfficientNetV2B1 (240x240).
 public func efficientnetv2b1(inputSize: (Int, Int) = (240, 240), includeTop: Bool = false, pooling: Pooling = .none,
                              classes: Int = 1000, includePreprocessing: Bool = true, inputName: String = "input_1") throws -> Model {
-    try efficientnetv2(variant: "b1", width: 1.0, depth: 1.1, defaultSize: 240, stages: efficientNetV2BStages,
-                       inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
+    try efficientnetv2(.b1, inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
                        includePreprocessing: includePreprocessing, inputName: inputName)
 }
 
 /// keras.applications EfficientNetV2B2 (260x260).
 public func efficientnetv2b2(inputSize: (Int, Int) = (260, 260), includeTop: Bool = false, pooling: Pooling = .none,
                              classes: Int = 1000, includePreprocessing: Bool = true, inputName: String = "input_1") throws -> Model {
-    try efficientnetv2(variant: "b2", width: 1.1, depth: 1.2, defaultSize: 260, stages: efficientNetV2BStages,
-                       inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
+    try efficientnetv2(.b2, inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
                        includePreprocessing: includePreprocessing, inputName: inputName)
 }
 
 /// keras.applications EfficientNetV2B3 (300x300).
 public func efficientnetv2b3(inputSize: (Int, Int) = (300, 300), includeTop: Bool = false, pooling: Pooling = .none,
                              classes: Int = 1000, includePreprocessing: Bool = true, inputName: String = "input_1") throws -> Model {
-    try efficientnetv2(variant: "b3", width: 1.2, depth: 1.4, defaultSize: 300, stages: efficientNetV2BStages,
-                       inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
+    try efficientnetv2(.b3, inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
                        includePreprocessing: includePreprocessing, inputName: inputName)
 }
 
 /// keras.applications EfficientNetV2S (384x384).
 public func efficientnetv2s(inputSize: (Int, Int) = (384, 384), includeTop: Bool = false, pooling: Pooling = .none,
                             classes: Int = 1000, includePreprocessing: Bool = true, inputName: String = "input_1") throws -> Model {
-    try efficientnetv2(variant: "s", width: 1.0, depth: 1.0, defaultSize: 384, stages: efficientNetV2SStages,
-                       inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
+    try efficientnetv2(.s, inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
                        includePreprocessing: includePreprocessing, inputName: inputName)
 }
 
 /// keras.applications EfficientNetV2M (480x480).
 public func efficientnetv2m(inputSize: (Int, Int) = (480, 480), includeTop: Bool = false, pooling: Pooling = .none,
                             classes: Int = 1000, includePreprocessing: Bool = true, inputName: String = "input_1") throws -> Model {
-    try efficientnetv2(variant: "m", width: 1.0, depth: 1.0, defaultSize: 480, stages: efficientNetV2MStages,
-                       inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
+    try efficientnetv2(.m, inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
                        includePreprocessing: includePreprocessing, inputName: inputName)
 }
 
 /// keras.applications EfficientNetV2L (480x480).
 public func efficientnetv2l(inputSize: (Int, Int) = (480, 480), includeTop: Bool = false, pooling: Pooling = .none,
                             classes: Int = 1000, includePreprocessing: Bool = true, inputName: String = "input_1") throws -> Model {
-    try efficientnetv2(variant: "l", width: 1.0, depth: 1.0, defaultSize: 480, stages: efficientNetV2LStages,
-                       inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
+    try efficientnetv2(.l, inputSize: inputSize, includeTop: includeTop, pooling: pooling, classes: classes,
                        includePreprocessing: includePreprocessing, inputName: inputName)
 }
 
@@ -93,9 +104,10 @@ public func efficientnetv2l(inputSize: (Int, Int) = (480, 480), includeTop: Bool
 /// top dropout 0.2). With `includePreprocessing` the model takes pixels in [0, 255]: B0-B3
 /// rescale by 1/255 and normalise with the ImageNet mean and variance (torch style), S, M and L
 /// rescale to [-1, 1] (x / 128 - 1); without it, inputs in [-1, 1].
-func efficientnetv2(variant: String, width: Double, depth: Double, defaultSize: Int, stages: [EfficientNetV2Stage],
-                    inputSize: (Int, Int), includeTop: Bool, pooling: Pooling, classes: Int,
+func efficientnetv2(_ v: EfficientNetV2Variant, inputSize: (Int, Int), includeTop: Bool, pooling: Pooling, classes: Int,
                     includePreprocessing: Bool, inputName: String) throws -> Model {
+    let (width, depth, defaultSize, stages) = v.coefficients
+    let variant = v.rawValue
     let name = "efficientnetv2-\(variant)"
     try checkInput(model: "efficientnetv2\(variant)", size: inputSize, includeTop: includeTop, minimum: 32, topSize: defaultSize)
     let m = Model(name: name)
@@ -136,16 +148,8 @@ func efficientnetv2(variant: String, width: Double, depth: Double, defaultSize: 
             b += 1
         }
     }
-    x = try m(Conv2D("top_conv", filters: roundFilters(1280), kernelSize: 1, padding: .same, useBias: false), x)
-    x = try m(BatchNormalization("top_bn"), x)
-    x = try m(ActivationLayer("top_activation", .swish), x)
-    if includeTop {
-        x = try m(GlobalAveragePooling2D(name: "avg_pool"), x)
-        x = try m(Dropout("top_dropout", rate: 0.2), x)
-        try m(Dense("predictions", units: classes, activation: .softmax), x)
-    } else {
-        try addPooling(m, pooling, after: x, avgName: "avg_pool", maxName: "max_pool")
-    }
+    try efficientNetTop(m, x, filters: roundFilters(1280), includeTop: includeTop, dropout: 0.2, classes: classes,
+                        pooling: pooling)
     return try inKerasOrder(m)
 }
 
@@ -162,17 +166,12 @@ struct EfficientNetV2Block {
 
     func mbconv(_ m: Model, _ input: String) throws -> String {
         var x = input
-        if expandRatio != 1 {
-            x = try m(Conv2D("\(prefix)expand_conv", filters: filters, kernelSize: 1, padding: .same, useBias: false), x)
-            x = try m(BatchNormalization("\(prefix)expand_bn"), x)
-            x = try m(ActivationLayer("\(prefix)expand_activation", .swish), x)
-        }
+        if expandRatio != 1 { x = try mbConvExpansion(m, x, prefix: prefix, filters: filters) }
         x = try m(DepthwiseConv2D("\(prefix)dwconv2", kernelSize: kernelSize, strides: strides, padding: .same, useBias: false), x)
         x = try m(BatchNormalization("\(prefix)bn"), x)
         x = try m(ActivationLayer("\(prefix)activation", .swish), x)
-        x = try squeezeExcite(m, x)
-        x = try m(Conv2D("\(prefix)project_conv", filters: outputFilters, kernelSize: 1, padding: .same, useBias: false), x)
-        x = try m(BatchNormalization("\(prefix)project_bn"), x)
+        x = try squeezeExcite(m, x, prefix: prefix, filters: filters, filtersIn: inputFilters, seRatio: seRatio)
+        x = try mbConvProjection(m, x, prefix: prefix, filters: outputFilters)
         return try residual(m, x, input)
     }
 
@@ -180,35 +179,19 @@ struct EfficientNetV2Block {
     /// expansion, the projection takes the k x k kernel and the stride, and is activated).
     func fused(_ m: Model, _ input: String) throws -> String {
         var x = input
-        if expandRatio != 1 {
-            x = try m(Conv2D("\(prefix)expand_conv", filters: filters, kernelSize: kernelSize, strides: strides, padding: .same,
-                             useBias: false), x)
-            x = try m(BatchNormalization("\(prefix)expand_bn"), x)
-            x = try m(ActivationLayer("\(prefix)expand_activation", .swish), x)
-        }
-        x = try squeezeExcite(m, x)
         let expanded = expandRatio != 1
-        x = try m(Conv2D("\(prefix)project_conv", filters: outputFilters, kernelSize: expanded ? 1 : kernelSize,
-                         strides: expanded ? 1 : strides, padding: .same, useBias: false), x)
-        x = try m(BatchNormalization("\(prefix)project_bn"), x)
+        if expanded {
+            x = try mbConvExpansion(m, x, prefix: prefix, filters: filters, kernelSize: kernelSize, strides: strides)
+        }
+        x = try squeezeExcite(m, x, prefix: prefix, filters: filters, filtersIn: inputFilters, seRatio: seRatio)
+        x = try mbConvProjection(m, x, prefix: prefix, filters: outputFilters, kernelSize: expanded ? 1 : kernelSize,
+                                 strides: expanded ? 1 : strides)
         if !expanded { x = try m(ActivationLayer("\(prefix)project_activation", .swish), x) }
         return try residual(m, x, input)
     }
 
-    private func squeezeExcite(_ m: Model, _ input: String) throws -> String {
-        guard seRatio > 0 && seRatio <= 1 else { return input }
-        let filtersSE = max(1, Int(Double(inputFilters) * seRatio))
-        var se = try m(GlobalAveragePooling2D(name: "\(prefix)se_squeeze"), input)
-        se = try m(Reshape(name: "\(prefix)se_reshape", targetShape: [1, 1, filters]), se)
-        se = try m(Conv2D("\(prefix)se_reduce", filters: filtersSE, kernelSize: 1, padding: .same, activation: .swish), se)
-        se = try m(Conv2D("\(prefix)se_expand", filters: filters, kernelSize: 1, padding: .same, activation: .sigmoid), se)
-        return try m(Multiply(name: "\(prefix)se_excite"), input, se)
-    }
-
     private func residual(_ m: Model, _ x: String, _ input: String) throws -> String {
         guard strides == 1 && inputFilters == outputFilters else { return x }
-        var y = x
-        if dropRate > 0 { y = try m(Dropout("\(prefix)drop", rate: dropRate, noiseShape: [nil, 1, 1, 1]), y) }
-        return try m(Add(name: "\(prefix)add"), y, input)
+        return try mbConvSkip(m, x, input, prefix: prefix, dropRate: dropRate)
     }
 }

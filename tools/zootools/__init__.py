@@ -9,9 +9,10 @@ Modules, each with one job:
   preprocess  TensorFlow's resize and caffe preprocessing of digits, which `zoo` mirrors
   parity      max |a - b| and the tolerances the comparisons use
   timing      the timing loop of the benchmark scripts
+  fixtures    the parity fixtures of keras.applications models: formula weights, counts, .h5 writing
 
-Only `frameworks` (and what imports it: `h5files`) pulls in TensorFlow at import time; the others need at
-most numpy, so the benchmark and fuzz scripts can use them without loading Keras. Scripts in tools/
+Only `frameworks` (and what imports it: `h5files`) and `fixtures` (Keras 3) pull in TensorFlow at import
+time; the others need at most numpy, so the benchmark and fuzz scripts can use them without loading Keras. Scripts in tools/
 import this package directly (Python puts a script's directory on sys.path; so does pytest).
 """
 import os
