@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include "vector_exp.h"
 
 #include <string.h>
 
@@ -183,25 +184,13 @@ typedef int vi16 __attribute__((vector_size(64), aligned(4), may_alias));
 // different ABI in each target clone.
 #define splat(v) ((v16){0} + (v))
 
-// exp(x) for |x| <= 87 to about 2 ulp (Cephes expf: x = n ln2 + r, a degree-6 polynomial in r,
-// times 2^n built in the exponent bits); beyond that range it saturates, which the sigmoids
-// below only see as 0 or 1.
+// exp as the standalone sigmoid/swish passes compute it (vector_exp.h).
+// Without fused multiply-adds, as there, whatever the clone (the sums elsewhere keep them).
 static inline __attribute__((always_inline)) void v_exp(v16 *e) {
-    v16 x = *e;
-    x = __builtin_elementwise_min(x, splat(87.0f));
-    x = __builtin_elementwise_max(x, splat(-87.0f));
-    const v16 n = __builtin_elementwise_floor(x * 1.44269504088896341f + 0.5f);
-    v16 r = x - n * 0.693359375f;
-    r = r + n * 2.12194440e-4f;
-    v16 y = splat(1.9875691500e-4f);
-    y = y * r + 1.3981999507e-3f;
-    y = y * r + 8.3334519073e-3f;
-    y = y * r + 4.1665795894e-2f;
-    y = y * r + 1.6666665459e-1f;
-    y = y * r + 5.0000001201e-1f;
-    y = y * (r * r) + r + 1.0f;
-    const vi16 bits = (__builtin_convertvector(n, vi16) + 127) << 23;
-    *e = y * (v16)bits;
+#pragma clang fp contract(off)
+    v16 x = *e, y;
+    ZOO_EXP16(y, x);
+    *e = y;
 }
 
 // The activation codes of `zoo_activation_inplace`, applied to 16 channels.

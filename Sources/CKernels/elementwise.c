@@ -3,6 +3,7 @@
 // kernels.c. They are memory-bound except the exponential, which the scalar libm call makes
 // compute-bound: a 16-lane polynomial does it at memory speed.
 #include "CKernels.h"
+#include "vector_exp.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -24,30 +25,6 @@ enum { W = 16 };
 #define LOAD(dst, p) memcpy(&(dst), (p), sizeof(vf))
 #define STORE(p, v) do { vf stored_ = (v); memcpy((p), &stored_, sizeof(vf)); } while (0)
 
-// out = exp(z) for 16 lanes, within 2 ulp of expf over its whole range: z = n ln2 + r,
-// |r| <= ln2 / 2, exp(r) by Cephes's degree-6 polynomial, 2^n applied as two factors so that
-// gradual underflow (n down to -150) and overflow to infinity come out as libm's. NaN propagates.
-#define EXP16(out, z_)                                                                             \
-    do {                                                                                           \
-        vf z_x = (z_);                                                                             \
-        vf zc_x = SELECT(z_x > SPLAT(88.8f), SPLAT(88.8f), SELECT(z_x < SPLAT(-104.0f), SPLAT(-104.0f), z_x)); \
-        /* adding 1.5 * 2^23 rounds to an integer */                                               \
-        vf n_x = (zc_x * SPLAT(1.44269504088896341f) + SPLAT(12582912.0f)) - SPLAT(12582912.0f);   \
-        vf r_x = zc_x - n_x * SPLAT(0.693359375f);                                                 \
-        r_x = r_x - n_x * SPLAT(-2.12194440e-4f);                                                  \
-        vf p_x = SPLAT(1.9875691500e-4f);                                                          \
-        p_x = p_x * r_x + SPLAT(1.3981999507e-3f);                                                 \
-        p_x = p_x * r_x + SPLAT(8.3334519073e-3f);                                                 \
-        p_x = p_x * r_x + SPLAT(4.1665795894e-2f);                                                 \
-        p_x = p_x * r_x + SPLAT(1.6666665459e-1f);                                                 \
-        p_x = p_x * r_x + SPLAT(5.0000001201e-1f);                                                 \
-        p_x = p_x * r_x * r_x + r_x + SPLAT(1.0f);                                                 \
-        vi ni_x = __builtin_convertvector(n_x, vi);                                                \
-        vi n1_x = ni_x >> 1, n2_x = ni_x - n1_x;                                                   \
-        vf e_x = p_x * (vf)((n1_x + 127) << 23) * (vf)((n2_x + 127) << 23);                        \
-        (out) = SELECT(z_x != z_x, z_x, e_x);                                                      \
-    } while (0)
-
 // The scalar tail goes through the same lanes, so every element gets the same function.
 #define TAIL(i, n, x, body)                                                                        \
     do {                                                                                           \
@@ -68,10 +45,10 @@ void zoo_exp(const float *x, float *y, ptrdiff_t n) {
     for (; i + W <= n; i += W) {
         vf v, e;
         LOAD(v, x + i);
-        EXP16(e, v);
+        ZOO_EXP16(e, v);
         STORE(y + i, e);
     }
-    if (i < n) TAIL(i, n, x, EXP16(y_, v));
+    if (i < n) TAIL(i, n, x, ZOO_EXP16(y_, v));
 }
 
 MULTIVERSION
@@ -80,13 +57,13 @@ void zoo_sigmoid(const float *x, float *y, ptrdiff_t n, int swish) {
     for (; i + W <= n; i += W) {
         vf v, e;
         LOAD(v, x + i);
-        EXP16(e, -v);
+        ZOO_EXP16(e, -v);
         vf s = SPLAT(1.0f) / (SPLAT(1.0f) + e);
         STORE(y + i, swish ? v * s : s);
     }
     if (i < n) TAIL(i, n, x, {
         vf e;
-        EXP16(e, -v);
+        ZOO_EXP16(e, -v);
         vf s = SPLAT(1.0f) / (SPLAT(1.0f) + e);
         y_ = swish ? v * s : s;
     });
