@@ -295,11 +295,41 @@ static inline __attribute__((always_inline)) void dw_block32(const float *image,
     *(v16 *)(o + 3 * ostride + c0) = a3, *(v16 *)(o + 3 * ostride + c0 + 16) = e3;
 }
 
+// The channels past the last multiple of 16 (NASNet's 11 and 22 in its stem cells, where they are
+// all the channels) as one vector instead of one at a time: the weights and bias are padded with
+// zeros to 16 lanes (`ktail`, `btail`), so the surplus lanes, read from the next pixel's channels,
+// come to nothing and are never stored. Reads that would run past the image's end gather the
+// lanes one by one. The sums are the scalar tail's, in the same order.
+#define DW_TAIL_TAPS 64
+static inline __attribute__((always_inline)) void dw_tail16(const float *image, const float *iend, int w, int c,
+                                                            int c0, const float *ktail, int kw, int ky0, int ky1,
+                                                            int iy0, int ix0, int kx0, int kx1, const float *btail,
+                                                            int in_relu, int act, float cap, float *o) {
+    const int t = c - c0;
+    v16 a = *(const v16 *)btail;
+    for (int ky = ky0; ky < ky1; ky++)
+        for (int kx = kx0; kx < kx1; kx++) {
+            const float *p = image + ((ptrdiff_t)(iy0 + ky) * w + ix0 + kx) * c + c0;
+            v16 v;
+            if (p + 16 <= iend) {
+                v = *(const v16 *)p;
+            } else {
+                v = splat(0.0f);
+                for (int i = 0; i < t; i++) v[i] = p[i];
+            }
+            if (in_relu) v = __builtin_elementwise_max(v, splat(0.0f));
+            a += v * *(const v16 *)(ktail + ((ptrdiff_t)ky * kw + kx) * 16);
+        }
+    act16(&a, act, cap);
+    for (int i = 0; i < t; i++) o[c0 + i] = a[i];
+}
+
 // One output pixel, any position: taps outside the image skipped, all channels.
 static inline __attribute__((always_inline)) void dw_pixel_act(const float *image, int w, int c,
                                                                const float *kernel, int kw, int ky0, int ky1,
                                                                int iy0, int ix0, int kx0, int kx1, const float *bias,
-                                                               int in_relu, int act, float cap, float *o) {
+                                                               int in_relu, int act, float cap, const float *ktail,
+                                                               const float *btail, const float *iend, float *o) {
     int c0 = 0;
     for (; c0 + 64 <= c; c0 += 64) {
         v16 a0 = bias ? *(const v16 *)(bias + c0) : splat(0.0f), a1 = bias ? *(const v16 *)(bias + c0 + 16) : splat(0.0f);
@@ -325,6 +355,10 @@ static inline __attribute__((always_inline)) void dw_pixel_act(const float *imag
         act16(&a, act, cap);
         *(v16 *)(o + c0) = a;
     }
+    if (ktail && c0 < c) {
+        dw_tail16(image, iend, w, c, c0, ktail, kw, ky0, ky1, iy0, ix0, kx0, kx1, btail, in_relu, act, cap, o);
+        return;
+    }
     for (; c0 < c; c0++) {
         float a = bias ? bias[c0] : 0;
         for (int ky = ky0; ky < ky1; ky++)
@@ -344,11 +378,20 @@ static inline __attribute__((always_inline)) void dw_rows(const float *x, int h,
     // Strided blocks measured slower than single pixels (their inputs interleave less well).
     if (stride_x != 1) hi = lo;
     if (lo > hi) lo = hi;
+    const int ct = c & ~15, taps = kh * kw;
+    float ktail_buf[DW_TAIL_TAPS * 16], btail[16] = {0};
+    const float *ktail = NULL;
+    if (ct < c && taps <= DW_TAIL_TAPS) {
+        for (int tap = 0; tap < taps; tap++)
+            for (int i = 0; i < 16; i++) ktail_buf[tap * 16 + i] = ct + i < c ? kernel[(ptrdiff_t)tap * c + ct + i] : 0;
+        for (int i = 0; bias && ct + i < c; i++) btail[i] = bias[ct + i];
+        ktail = ktail_buf;
+    }
     for (ptrdiff_t r = row0; r < row1; r++) {
         const ptrdiff_t n = r / oh;
         const int oy = (int)(r % oh), iy0 = oy * stride_y - pad_top;
         const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + kh > h ? h - iy0 : kh;
-        const float *image = x + n * (ptrdiff_t)h * w * c;
+        const float *image = x + n * (ptrdiff_t)h * w * c, *iend = image + (ptrdiff_t)h * w * c;
         float *orow = out + r * (ptrdiff_t)ow * c;
         for (int ox = 0; ox < ow; ox++) {
             if (ox == lo) {
@@ -365,6 +408,11 @@ static inline __attribute__((always_inline)) void dw_rows(const float *x, int h,
                         dw_block16(image, w, c, kernel, kw, ky0, ky1, iy0, ix0, stride_x, c0, bias, in_relu, act, cap, o, c);
                     for (int p = 0; p < DW_BLOCK && c0 < c; p++) {
                         const int px = ix0 + p * stride_x;
+                        if (ktail) {
+                            dw_tail16(image, iend, w, c, c0, ktail, kw, ky0, ky1, iy0, px, 0, kw, btail, in_relu,
+                                      act, cap, o + (ptrdiff_t)p * c);
+                            continue;
+                        }
                         for (int ci = c0; ci < c; ci++) {
                             float a = bias ? bias[ci] : 0;
                             for (int ky = ky0; ky < ky1; ky++)
@@ -380,8 +428,8 @@ static inline __attribute__((always_inline)) void dw_rows(const float *x, int h,
             }
             const int ix0 = ox * stride_x - pad_left;
             const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + kw > w ? w - ix0 : kw;
-            dw_pixel_act(image, w, c, kernel, kw, ky0, ky1, iy0, ix0, kx0, kx1, bias, in_relu, act, cap,
-                         orow + (ptrdiff_t)ox * c);
+            dw_pixel_act(image, w, c, kernel, kw, ky0, ky1, iy0, ix0, kx0, kx1, bias, in_relu, act, cap, ktail,
+                         btail, iend, orow + (ptrdiff_t)ox * c);
         }
     }
 }

@@ -237,6 +237,38 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// Channel counts that are not a multiple of 16 (NASNet's stem cells have 11 and 22, all in the
+    /// vector tail): 5x5 and 7x7, strides 1 and 2, a ReLU'd input, absorbed zero padding and an
+    /// activation, against the reference on the ReLU'd, padded input. Small images put the last
+    /// pixels' tails at the end of the image, where the tail gathers its lanes one by one.
+    func testDepthwiseChannelTailsMatchReference() {
+        var rng = SeededRandom(state: 47)
+        for c in [1, 5, 11, 22, 27] {
+            for (k, s, p) in [((7, 7), (2, 2), Padding.valid), ((5, 5), (1, 1), .same), ((3, 3), (2, 2), .same)] {
+                let (h, w) = (9, 8)
+                let x = rng.tensor([2, h, w, c]), kernel = rng.tensor([k.0, k.1, c, 1]), bias = rng.tensor([c]).data
+                let (top, bottom, left, right) = (3, 3, 2, 3)
+                var padded = Tensor(zeros: [2, h + top + bottom, w + left + right, c])
+                for n in 0..<2 {
+                    for y in 0..<h {
+                        for x0 in 0..<w {
+                            for ch in 0..<c {
+                                padded.data[((n * (h + top + bottom) + y + top) * (w + left + right) + x0 + left) * c + ch] =
+                                    max(0, x.data[((n * h + y) * w + x0) * c + ch])
+                            }
+                        }
+                    }
+                }
+                var expected = depthwiseConv2dForwardReference(padded, kernel: kernel, bias: bias, strides: s, padding: p)
+                applyActivation(.relu, &expected)
+                let found = depthwiseConv2dForward(x, kernel: kernel, bias: bias, strides: s, padding: p,
+                                                   activation: FusedActivation(.relu)!,
+                                                   zeroPadding: (top, bottom, left, right), inputReLU: true)
+                assertClose(found, expected, atol: 1e-6)
+            }
+        }
+    }
+
     /// Each activation applied in the depthwise kernel, and by `applyFusedActivation`, equals the
     /// Keras layer's separate pass (`applyActivation`) up to float rounding, far into both tails.
     func testFusedActivationsMatchTheSeparatePass() {
